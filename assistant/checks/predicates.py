@@ -1,0 +1,133 @@
+"""Pure predicates over proposal text. Each returns the mentions that trigger its check."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from assistant.inputs.language import Sentence, is_negated, sentences
+from assistant.knowledge_base.stack import StackCatalog, alias_pattern
+
+
+@dataclass(frozen=True)
+class Mention:
+    text: str  # the words that matched
+    sentence: str
+    line: int
+    params: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass
+class ProposalText:
+    text: str
+    sentences: list[Sentence]
+
+    @classmethod
+    def of(cls, text: str) -> ProposalText:
+        return cls(text, sentences(text))
+
+
+@lru_cache(maxsize=512)
+def rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I)
+
+
+def affirmed(doc: ProposalText, pattern: str, negatable: bool = True) -> list[tuple[Sentence, re.Match[str]]]:
+    """Matches of the pattern that are not in the scope of a negation (unless the pattern is itself negative)."""
+    out = []
+    for s in doc.sentences:
+        for m in rx(pattern).finditer(s.text):
+            if not negatable or not is_negated(s.text, m.start(), m.end()):
+                out.append((s, m))
+    return out
+
+
+def any_affirmed(doc: ProposalText, patterns: list[str]) -> bool:
+    return any(affirmed(doc, p) for p in patterns)
+
+
+Predicate = Callable[[ProposalText, dict[str, object], StackCatalog], list[Mention]]
+PREDICATES: dict[str, Predicate] = {}
+
+
+def predicate(name: str) -> Callable[[Predicate], Predicate]:
+    def register(fn: Predicate) -> Predicate:
+        PREDICATES[name] = fn
+        return fn
+
+    return register
+
+
+def _strs(params: dict[str, object], key: str) -> list[str]:
+    value = params.get(key) or []
+    assert isinstance(value, list)
+    return [str(v) for v in value]
+
+
+@predicate("mention")
+def mention(doc: ProposalText, params: dict[str, object], stack: StackCatalog) -> list[Mention]:
+    """A trigger phrase, affirmed (not negated), in a sentence without an excluding context; suppressed when
+    the proposal anywhere affirms what answers the concern (a backup story, an HA design …)."""
+    if any_affirmed(doc, _strs(params, "suppress_if_anywhere")):
+        return []
+    excludes = [rx(p) for p in _strs(params, "exclude_context")]
+    found: list[Mention] = []
+    for key, negatable in (("explicit", False), ("triggers", True)):
+        for pattern in _strs(params, key):
+            for s, m in affirmed(doc, pattern, negatable):
+                if any(e.search(s.text) for e in excludes):
+                    continue
+                found.append(Mention(m.group(0).strip(), s.text.strip(), s.line))
+    return found
+
+
+def _catalog_mentions(doc: ProposalText, aliases: list[str], params: dict[str, object]) -> list[tuple[Sentence, str]]:
+    after = rx(str(params["exclude_after"])) if params.get("exclude_after") else None
+    before = rx(str(params["exclude_before"])) if params.get("exclude_before") else None
+    out = []
+    for s in doc.sentences:
+        for m in alias_pattern(aliases).finditer(s.text):
+            if is_negated(s.text, m.start(), m.end()):
+                continue
+            if after and after.search(s.text[m.end() :]):
+                continue
+            if before and before.search(s.text[: m.start()]):
+                continue
+            out.append((s, m.group(0)))
+    return out
+
+
+@predicate("catalog-overlap")
+def catalog_overlap(doc: ProposalText, params: dict[str, object], stack: StackCatalog) -> list[Mention]:
+    found: list[Mention] = []
+    for comp in stack.components:
+        for tool in comp.covers:
+            hits = _catalog_mentions(doc, tool.aliases, params)
+            if hits:
+                s, words = hits[0]
+                found.append(
+                    Mention(words, s.text.strip(), s.line, {
+                        "tool": tool.name, "component": comp.slug, "component_name": comp.name,
+                        "purpose": comp.purpose,
+                    })
+                )
+    return found
+
+
+@predicate("catalog-cloud")
+def catalog_cloud(doc: ProposalText, params: dict[str, object], stack: StackCatalog) -> list[Mention]:
+    found: list[Mention] = []
+    for svc in stack.cloud_only:
+        hits = _catalog_mentions(doc, svc.aliases, params)
+        if hits:
+            s, words = hits[0]
+            alt = stack.component(svc.alternative)
+            found.append(
+                Mention(words, s.text.strip(), s.line, {
+                    "tool": svc.name, "component": alt.slug if alt else "",
+                    "alternative_hint": f": {alt.name} ({alt.purpose})" if alt else "",
+                })
+            )
+    return found

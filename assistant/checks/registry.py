@@ -1,0 +1,79 @@
+"""Load check metadata from definitions/*.yaml (no hand-kept list) and run the checks on a proposal."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, Field
+
+from assistant.checks.predicates import PREDICATES, ProposalText
+from assistant.knowledge_base.stack import StackCatalog
+from assistant.models import Category, Finding, Severity
+
+DEFINITIONS = Path(__file__).resolve().parent / "definitions"
+
+
+class CheckSpec(BaseModel):
+    id: str
+    category: Category
+    severity: Severity
+    title: str
+    framework: list[str]
+    anti_pattern: str | None = None
+    criteria: list[str] = Field(default_factory=list)
+    component: str | None = None
+    message: str
+    suggestion: str
+    repo_query: str | None = None
+    proposal: dict[str, Any]
+
+
+class _Defaults(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+@lru_cache(maxsize=1)
+def load_checks(folder: Path = DEFINITIONS) -> tuple[CheckSpec, ...]:
+    specs = []
+    for path in sorted(folder.glob("*.yaml")):
+        spec = CheckSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        if spec.proposal.get("predicate") not in PREDICATES:
+            raise ValueError(f"{path.name}: unknown predicate {spec.proposal.get('predicate')!r}")
+        specs.append(spec)
+    return tuple(specs)
+
+
+def run_checks(text: str, stack: StackCatalog, specs: tuple[CheckSpec, ...] | None = None) -> list[Finding]:
+    """Every check's findings on a proposal: one per check (or per overlapping tool), framework-cited."""
+    doc = ProposalText.of(text)
+    findings: list[Finding] = []
+    for spec in specs or load_checks():
+        params = dict(spec.proposal)
+        mentions = PREDICATES[params.pop("predicate")](doc, params, stack)
+        per_key: dict[str, bool] = {}
+        for m in mentions:
+            key = m.params.get("tool", spec.id)
+            if key in per_key:
+                continue
+            per_key[key] = True
+            values = _Defaults(match=m.text, **m.params)
+            comp = stack.component(m.params.get("component") or spec.component)
+            suffix = "" if key == spec.id else ":" + key.lower().replace(" ", "-")
+            findings.append(
+                Finding(
+                    id=f"{spec.id}{suffix}" if suffix else f"{spec.id}:{(comp.slug if comp else 'proposal')}",
+                    category=spec.category,
+                    severity=spec.severity,
+                    component=comp.slug if comp else None,
+                    message=spec.message.format_map(values),
+                    suggestion=spec.suggestion.format_map(values),
+                    location=None,
+                    citations=list(spec.framework),
+                    evidence=m.sentence,
+                )
+            )
+    return findings

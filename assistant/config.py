@@ -1,0 +1,88 @@
+"""Settings, built once and passed down: environment (ASSISTANT_*, OPENAI_*), then ./assistant.toml, then defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+
+
+def data_dir(name: str) -> Path:
+    """`knowledge/` or `prompts/`: inside the wheel when installed, else beside the package (editable)."""
+    installed = PACKAGE_DIR / "_data" / name
+    return installed if installed.is_dir() else PROJECT_DIR / name
+
+
+class EvalThresholds(BaseSettings):
+    category_recall: float = 0.95
+    category_precision: float = 0.85
+    verdict_accuracy: float = 0.9
+    citation_validity: float = 1.0
+    retrieval_recall_at_5: float = 0.95
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", toml_file="assistant.toml", extra="ignore", populate_by_name=True
+    )
+
+    index_dir: Path = Path(".assistant")
+    chroma_url: str | None = None
+    collection: str = "review_assistant"
+    repo: Path | None = None
+    framework_path: Path = Field(default_factory=lambda: data_dir("knowledge") / "framework.md")
+    stack_path: Path = Field(default_factory=lambda: data_dir("knowledge") / "stack.yaml")
+    prompts_dir: Path = Field(default_factory=lambda: data_dir("prompts"))
+
+    embeddings: Literal["local", "openai"] = "local"
+    embedding_model: str = "text-embedding-3-small"
+    embed_max_tokens: int = 128
+
+    llm: Literal["auto", "off"] = "auto"
+    model: str = "gpt-4o-mini"
+    openai_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "ASSISTANT_OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "ASSISTANT_OPENAI_BASE_URL")
+    )
+    structured_output: Literal["auto", "json_schema", "function_calling"] = "auto"
+    timeout: float = 60.0
+    max_retries: int = 1
+    max_tokens: int = 1500
+    temperature: float = 0.0
+
+    max_input_bytes: int = 2_000_000
+    eval_thresholds: EvalThresholds = Field(default_factory=EvalThresholds)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @property
+    def llm_configured(self) -> bool:
+        return self.llm != "off" and bool(self.openai_api_key or self.openai_base_url)
+
+    @property
+    def structured_output_method(self) -> Literal["json_schema", "function_calling"]:
+        """llama.cpp's server answers json_schema with HTTP 500; function calling works on every server."""
+        if self.structured_output != "auto":
+            return self.structured_output
+        return "function_calling" if self.openai_base_url else "json_schema"

@@ -1,0 +1,1 @@
+"""Inputs: proposal text, diffs and manifests, turned into artifacts the checks read."""

@@ -1,0 +1,63 @@
+"""A written proposal: read it, refuse what cannot be reviewed, and name it."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from assistant.errors import InputError
+
+MIN_WORDS = 3
+
+
+def read_proposal(source: str, max_bytes: int) -> tuple[str, str]:
+    """Text and ref of a proposal from a file path or `-` (stdin)."""
+    if source == "-":
+        raw = sys.stdin.buffer.read(max_bytes + 1)
+        ref = "stdin"
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise InputError(f"proposal file not found: {source}")
+        if path.stat().st_size > max_bytes:
+            raise InputError(
+                f"proposal is {path.stat().st_size // 1000} kB, over the {max_bytes // 1000} kB limit",
+                "trim it to the proposal itself, or raise ASSISTANT_MAX_INPUT_BYTES",
+            )
+        raw = path.read_bytes()
+        ref = source
+    return validate_text(raw, max_bytes), ref
+
+
+def validate_text(raw: bytes | str, max_bytes: int) -> str:
+    if isinstance(raw, bytes):
+        if len(raw) > max_bytes:
+            raise InputError(f"proposal is over the {max_bytes // 1000} kB limit",
+                             "trim it, or raise ASSISTANT_MAX_INPUT_BYTES")
+        if b"\0" in raw[:8192]:
+            raise InputError("the proposal looks binary (it contains NUL bytes); give a text or Markdown file")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("cp1252")
+            except UnicodeDecodeError:
+                raise InputError("the proposal is not UTF-8 text") from None
+    else:
+        text = raw
+        if len(text.encode("utf-8", "replace")) > max_bytes:
+            raise InputError(f"proposal is over the {max_bytes // 1000} kB limit",
+                             "trim it, or raise ASSISTANT_MAX_INPUT_BYTES")
+    text = text.replace("\r\n", "\n").lstrip("\ufeff")
+    if len(re.findall(r"\w+", text)) < MIN_WORDS:
+        raise InputError("the proposal is empty or too short to review; describe what you want to change")
+    return text
+
+
+def title_of(text: str) -> str:
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line if len(line) <= 90 else line[:89] + "…"
+    return "proposal"

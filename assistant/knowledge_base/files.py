@@ -1,0 +1,81 @@
+"""Walk a repo for indexable text files, with counted reasons for every skip."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "vendor", "third_party", ".venv", "venv", "__pycache__",
+             ".terraform", ".terragrunt-cache", ".assistant", "dist", "build", ".mypy_cache", ".ruff_cache"}
+TEXT_EXT = {".md", ".markdown", ".mdx", ".yaml", ".yml", ".tf", ".hcl", ".tfvars", ".txt", ".rst", ".toml",
+            ".env", ".sh", ".cue", ".jsonnet", ".conf", ".ini", ".j2", ".tpl"}
+TEXT_NAMES = {"Dockerfile", "Makefile", "Taskfile", "Justfile", "LICENSE", "CODEOWNERS", "versions.env"}
+GENERATED_NAMES = {"package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "uv.lock", "Cargo.lock",
+                   "go.sum", ".terraform.lock.hcl", "Chart.lock"}
+GENERATED_MARKERS = ("DO NOT EDIT", "Code generated", "@generated", "This file is generated")
+MAX_FILE_BYTES = 400_000
+
+
+@dataclass
+class RepoFile:
+    path: str  # relative, with forward slashes
+    text: str
+    digest: str
+
+
+@dataclass
+class Walk:
+    files: list[RepoFile] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def walk_repo(root: Path) -> Walk:
+    out = Walk()
+    for path in sorted(root.rglob("*")):
+        rel_parts = path.relative_to(root).parts
+        if any(part in SKIP_DIRS for part in rel_parts[:-1]):
+            continue
+        if path.is_symlink():
+            out.skipped["symlink"] += 1
+            continue
+        if not path.is_file():
+            continue
+        name = path.name
+        suffix = path.suffix.lower()
+        if name in GENERATED_NAMES or name.endswith((".min.js", ".min.css")) or name.startswith("zz_generated"):
+            out.skipped["generated or lock file"] += 1
+            continue
+        if suffix not in TEXT_EXT and name not in TEXT_NAMES:
+            out.skipped["not a text format we index"] += 1
+            continue
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                out.skipped[f"over {MAX_FILE_BYTES // 1000} kB"] += 1
+                continue
+            raw = path.read_bytes()
+        except OSError:
+            out.skipped["unreadable"] += 1
+            continue
+        if b"\0" in raw:
+            out.skipped["binary"] += 1
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            out.skipped["not UTF-8"] += 1
+            continue
+        if not text.strip():
+            out.skipped["empty"] += 1
+            continue
+        if any(marker in text[:400] for marker in GENERATED_MARKERS):
+            out.skipped["generated (header says so)"] += 1
+            continue
+        out.files.append(RepoFile("/".join(rel_parts), text, digest(text)))
+    return out

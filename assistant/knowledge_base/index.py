@@ -1,0 +1,332 @@
+"""The persistent Chroma index (the only chromadb import): build incrementally, load chunks, dense queries.
+
+Writes are staged so the index in use is never half-written: a rebuild fills a new collection and swaps it
+in by name only when complete; an incremental run embeds everything first and then writes file by file."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.errors import AssistantError, IndexMissingError, InputError
+from assistant.knowledge_base.chunking import chunk_file
+from assistant.knowledge_base.embeddings import Embedder, MiniLMEmbedder, OpenAIEmbedder
+from assistant.knowledge_base.files import RepoFile, digest, walk_repo
+from assistant.knowledge_base.keyword import KeywordIndex
+from assistant.knowledge_base.stack import load_stack
+from assistant.models import Chunk
+
+INDEX_VERSION = 2
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    if settings.embeddings == "openai":
+        return OpenAIEmbedder(settings.embedding_model, settings.openai_api_key, settings.openai_base_url)
+    return MiniLMEmbedder(max_tokens=settings.embed_max_tokens)
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What the embedding model sees: where the chunk lives and what it is, then its start."""
+    where = chunk.path.rsplit(".", 1)[0].replace("/", " ").replace("-", " ").replace("_", " ")
+    if chunk.kind == "yaml" and chunk.extra.get("k8s_kind"):
+        e = chunk.extra
+        head = f"{e['k8s_kind']} {e['k8s_name']} {e.get('k8s_namespace', '')} ({where})"
+    else:
+        head = f"{chunk.extra.get('title', '')} {chunk.section} ({where})"
+    return f"{head}\n{chunk.text}"
+
+
+def keyword_text(chunk: Chunk) -> str:
+    return f"{chunk.path} {chunk.section} {chunk.section} {' '.join(chunk.extra.values())}\n{chunk.text}"
+
+
+def _to_meta(chunk: Chunk, file_key: str, file_hash: str) -> dict[str, Any]:
+    return {
+        "source": chunk.source, "path": chunk.path, "section": chunk.section, "line_start": chunk.lines[0],
+        "line_end": chunk.lines[1], "kind": chunk.kind, "file_key": file_key, "file_hash": file_hash,
+        "extra": json.dumps(chunk.extra),
+    }
+
+
+def _from_meta(cid: str, doc: str, meta: dict[str, Any]) -> Chunk:
+    return Chunk(
+        id=cid, source=meta["source"], path=meta["path"], section=meta.get("section", ""),
+        lines=(int(meta.get("line_start", 1)), int(meta.get("line_end", 1))), text=doc,
+        kind=meta.get("kind", "text"), extra=json.loads(meta.get("extra") or "{}"),
+    )
+
+
+@dataclass
+class Unit:
+    """One file's worth of chunks, replaced as a whole."""
+
+    key: str
+    digest: str
+    chunks: list[Chunk]
+
+
+@dataclass
+class IndexReport:
+    files_seen: int = 0
+    files_indexed: int = 0
+    files_unchanged: int = 0
+    files_removed: int = 0
+    chunks_added: int = 0
+    chunks_total: int = 0
+    malformed_yaml: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    embed_seconds: float = 0.0
+    embed_tokens: int = 0
+    seconds: float = 0.0
+    rebuilt: bool = False
+
+
+class IndexStore:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or make_embedder(settings)
+        self._client: Any = None
+        self._keyword: KeywordIndex | None = None
+        self._chunk_cache: dict[str, Chunk] = {}
+
+    # -- connection ---------------------------------------------------------------------------------
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            chroma_settings = ChromaSettings(anonymized_telemetry=False)
+            try:
+                if self.settings.chroma_url:
+                    from urllib.parse import urlparse
+
+                    url = urlparse(self.settings.chroma_url)
+                    self._client = chromadb.HttpClient(
+                        host=url.hostname or "localhost", port=url.port or 8000, ssl=url.scheme == "https",
+                        settings=chroma_settings,
+                    )
+                else:
+                    self.settings.index_dir.mkdir(parents=True, exist_ok=True)
+                    self._client = chromadb.PersistentClient(path=str(self.settings.index_dir / "chroma"),
+                                                             settings=chroma_settings)
+            except Exception as exc:  # chromadb raises many types for a corrupt, locked or absent store
+                raise IndexMissingError(
+                    f"cannot open the index at {self.location}: {exc.__class__.__name__}: {exc}",
+                    "run `assistant index --rebuild`",
+                ) from None
+        return self._client
+
+    @property
+    def location(self) -> str:
+        return self.settings.chroma_url or str(self.settings.index_dir / "chroma")
+
+    @property
+    def keyword_dir(self) -> Path:
+        return self.settings.index_dir / "keyword"
+
+    def _get_collection(self, name: str) -> Any:
+        try:
+            return self.client.get_collection(name, embedding_function=None)
+        except IndexMissingError:
+            raise
+        except Exception:
+            return None
+
+    def collection(self) -> Any:
+        """The live collection, checked for version and embedding model; a clear error otherwise."""
+        col = self._get_collection(self.settings.collection)
+        if col is None:
+            raise IndexMissingError(f"no index at {self.location}", "run `assistant index` first")
+        meta = col.metadata or {}
+        if meta.get("index_version") != INDEX_VERSION:
+            raise IndexMissingError(
+                f"the index at {self.location} was built by another version (index v{meta.get('index_version')},"
+                f" this is v{INDEX_VERSION})",
+                "run `assistant index --rebuild`",
+            )
+        if meta.get("embedding_model") != self.embedder.model_id:
+            raise IndexMissingError(
+                f"the index was built with embeddings '{meta.get('embedding_model')}' but this run uses"
+                f" '{self.embedder.model_id}'",
+                "set ASSISTANT_EMBEDDINGS back, or run `assistant index --rebuild`",
+            )
+        return col
+
+    def exists(self) -> bool:
+        try:
+            self.collection()
+            return True
+        except IndexMissingError:
+            return False
+
+    # -- building -----------------------------------------------------------------------------------
+    def _units(self, repo: Path | None, report: IndexReport) -> list[Unit]:
+        s = self.settings
+        units: list[Unit] = []
+        fw_text = s.framework_path.read_text(encoding="utf-8")
+        units.append(Unit("framework", digest(fw_text), chunk_file(fw_text, "knowledge/framework.md", "framework").chunks))
+        stack_text = s.stack_path.read_text(encoding="utf-8")
+        units.append(Unit("stack", digest(stack_text), load_stack(s.stack_path).chunks()))
+        if repo is not None:
+            walk = walk_repo(repo)
+            report.skipped.update(walk.skipped)
+            for f in walk.files:
+                units.append(self._repo_unit(f, report))
+        report.files_seen = len(units)
+        return units
+
+    @staticmethod
+    def _repo_unit(f: RepoFile, report: IndexReport) -> Unit:
+        cf = chunk_file(f.text, f.path, "repo")
+        if cf.malformed:
+            report.malformed_yaml += 1
+        return Unit(f"repo:{f.path}", f.digest, cf.chunks)
+
+    def _existing(self, col: Any) -> dict[str, str]:
+        got = col.get(include=["metadatas"])
+        return {m["file_key"]: m["file_hash"] for m in got["metadatas"] or []}
+
+    def build(self, repo: Path | None, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
+        if repo is not None and not repo.is_dir():
+            raise InputError(f"repo path not found or not a folder: {repo}")
+        started = time.perf_counter()
+        report = IndexReport(rebuilt=rebuild)
+        units = self._units(repo, report)
+        name = self.settings.collection
+        live = None if rebuild else self._get_collection(name)
+        if live is not None:
+            try:
+                self.collection()
+            except IndexMissingError:
+                live, report.rebuilt = None, True
+        target_name = name if live is not None else f"{name}-building"
+        if live is None:
+            stale = self._get_collection(target_name)
+            if stale is not None:
+                self.client.delete_collection(target_name)
+            target = self.client.create_collection(
+                target_name,
+                metadata={"hnsw:space": "cosine", "index_version": INDEX_VERSION,
+                          "embedding_model": self.embedder.model_id},
+                embedding_function=None,
+            )
+            existing: dict[str, str] = {}
+        else:
+            target = live
+            existing = self._existing(live)
+
+        wanted = {u.key: u for u in units}
+        changed = [u for u in units if existing.get(u.key) != u.digest]
+        removed = [k for k in existing if k not in wanted]
+        report.files_unchanged = len(units) - len(changed)
+        report.files_removed = len(removed)
+
+        todo = [c for u in changed for c in u.chunks]
+        texts = [embedding_text(c) for c in todo]
+        t0 = time.perf_counter()
+        vectors = self._embed(texts, progress)
+        report.embed_seconds = time.perf_counter() - t0
+        if isinstance(self.embedder, MiniLMEmbedder) and texts:
+            report.embed_tokens = sum(self.embedder.count_tokens(texts))
+
+        offset = 0
+        for key in removed:
+            target.delete(where={"file_key": key})
+        for u in changed:
+            n = len(u.chunks)
+            if existing.get(u.key) is not None:
+                target.delete(where={"file_key": u.key})
+            if n:
+                target.upsert(
+                    ids=[c.id for c in u.chunks],
+                    embeddings=vectors[offset : offset + n],
+                    documents=[c.text for c in u.chunks],
+                    metadatas=[_to_meta(c, u.key, u.digest) for c in u.chunks],
+                )
+            offset += n
+        report.files_indexed = len(changed)
+        report.chunks_added = len(todo)
+
+        if target_name != name:  # swap the finished collection in
+            if self._get_collection(name) is not None:
+                self.client.delete_collection(name)
+            target.modify(name=name)
+        report.chunks_total = target.count()
+        if changed or removed or report.rebuilt or not KeywordIndex.load(self.keyword_dir, self._stamp(target)):
+            self._rebuild_keyword(target)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _embed(self, texts: list[str], progress: Progress | None) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        parts = []
+        step = 128
+        for start in range(0, len(texts), step):
+            parts.append(self.embedder.embed(texts[start : start + step]))
+            if progress:
+                progress("embedding", min(start + step, len(texts)), len(texts))
+        return np.concatenate(parts)
+
+    # -- reading ------------------------------------------------------------------------------------
+    @staticmethod
+    def _stamp(col: Any) -> str:
+        got = col.get(include=["metadatas"])
+        pairs = sorted(f"{m['file_key']}={m['file_hash']}" for m in got["metadatas"] or [])
+        return digest("\n".join(dict.fromkeys(pairs)))
+
+    def _rebuild_keyword(self, col: Any) -> KeywordIndex:
+        got = col.get(include=["documents", "metadatas"])
+        chunks = [_from_meta(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
+        kw = KeywordIndex.build([c.id for c in chunks], [keyword_text(c) for c in chunks])
+        kw.save(self.keyword_dir, self._stamp(col))
+        self._keyword = kw
+        self._chunk_cache = {c.id: c for c in chunks}
+        return kw
+
+    def keyword(self) -> KeywordIndex:
+        if self._keyword is None:
+            col = self.collection()
+            self._keyword = KeywordIndex.load(self.keyword_dir, self._stamp(col)) or self._rebuild_keyword(col)
+        return self._keyword
+
+    def all_chunks(self) -> dict[str, Chunk]:
+        if not self._chunk_cache:
+            got = self.collection().get(include=["documents", "metadatas"])
+            self._chunk_cache = {
+                i: _from_meta(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            }
+        return self._chunk_cache
+
+    def chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
+        return {i: c for i in ids if (c := self.all_chunks().get(i)) is not None}
+
+    def dense(self, query: str, k: int) -> list[tuple[str, float]]:
+        col = self.collection()
+        vec = self.embedder.embed([query])
+        n = min(k, col.count())
+        if n == 0:
+            return []
+        try:
+            res = col.query(query_embeddings=vec, n_results=n, include=["distances"])
+        except Exception as exc:
+            raise AssistantError(f"index query failed: {exc}", "run `assistant index --rebuild`") from None
+        return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+
+    def stats(self) -> dict[str, Any]:
+        col = self.collection()
+        got = col.get(include=["metadatas"])
+        by_source: Counter[str] = Counter(m["source"] for m in got["metadatas"] or [])
+        files = {m["file_key"] for m in got["metadatas"] or []}
+        return {"chunks": col.count(), "files": len(files), "by_source": dict(by_source),
+                "embedding_model": (col.metadata or {}).get("embedding_model"), "location": self.location}

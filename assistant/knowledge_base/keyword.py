@@ -1,0 +1,85 @@
+"""The keyword half of hybrid retrieval: BM25 (bm25s) over path, heading and text, so exact names such as
+`GarageBucketClaim` or `tuppr` are found even where the embedding misses them."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+_WORD = re.compile(r"[A-Za-z0-9]+")
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+STOPWORDS = frozenset(
+    "a an and are as at be by can do does for from how i if in into is it its of on or our should so that the "
+    "their then there these this to was we what when where which who why will with you your my me us".split()
+)
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith("es") and word[-3] in "sxz":
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased words, with camelCase and kebab names split into parts while the whole is kept too."""
+    out: list[str] = []
+    for raw in re.findall(r"[A-Za-z0-9][A-Za-z0-9_.-]*", text):
+        for word in _WORD.findall(raw):
+            low = word.lower()
+            parts = [p.lower() for p in _CAMEL.findall(word)]
+            if low not in STOPWORDS:
+                out.append(_stem(low))
+            if len(parts) > 1:
+                out.extend(_stem(p) for p in parts if p not in STOPWORDS and len(p) > 1)
+        if "-" in raw or "_" in raw:
+            joined = re.sub(r"[-_.]", "", raw.lower())
+            if joined not in STOPWORDS:
+                out.append(joined)
+    return out
+
+
+class KeywordIndex:
+    def __init__(self, ids: list[str], model: bm25s.BM25) -> None:
+        self.ids = ids
+        self.model = model
+        self.vocab: dict[str, int] = model.vocab_dict
+
+    @classmethod
+    def build(cls, ids: list[str], texts: list[str]) -> KeywordIndex:
+        corpus = [tokenize(t) or ["_empty_"] for t in texts]
+        model = bm25s.BM25(k1=1.2, b=0.75)
+        model.index(corpus, show_progress=False)
+        return cls(ids, model)
+
+    def save(self, folder: Path, stamp: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.model.save(str(folder), show_progress=False)
+        (folder / "ids.json").write_text(json.dumps({"stamp": stamp, "ids": self.ids}))
+
+    @classmethod
+    def load(cls, folder: Path, stamp: str) -> KeywordIndex | None:
+        try:
+            meta = json.loads((folder / "ids.json").read_text())
+            if meta.get("stamp") != stamp:
+                return None
+            return cls(meta["ids"], bm25s.BM25.load(str(folder)))
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        tokens = [t for t in tokenize(query) if t in self.vocab]
+        if not tokens or not self.ids:
+            return []
+        scores = self.model.get_scores(tokens)
+        k = min(k, len(self.ids))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]

@@ -1,0 +1,121 @@
+"""Types at the boundaries: chunks of knowledge, findings, and the Verdict JSON contract (schema_version 1)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Source = Literal["framework", "stack", "repo"]
+Rating = Literal["strong", "neutral", "weak", "unknown"]
+Severity = Literal["blocker", "major", "minor", "info"]
+VerdictName = Literal["approve", "revise", "reject"]
+Category = Literal[
+    "overlap",
+    "cloud-only",
+    "no-observability",
+    "manual-steps",
+    "state-outside-git",
+    "single-instance",
+    "secret-in-git",
+    "ephemeral-storage",
+    "no-backup",
+    "network-exposure",
+    "unpinned-version",
+    "missing-tests",
+]
+CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
+SEVERITY_ORDER: dict[str, int] = {"blocker": 3, "major": 2, "minor": 1, "info": 0}
+
+
+class Chunk(BaseModel):
+    """One retrievable piece of knowledge with a stable citation id."""
+
+    id: str
+    source: Source
+    path: str
+    section: str = ""
+    lines: tuple[int, int] = (1, 1)
+    text: str
+    kind: str = "text"  # markdown | yaml | hcl | text | stack
+    extra: dict[str, str] = Field(default_factory=dict)  # k8s kind/name/namespace, component slug …
+
+
+class Hit(BaseModel):
+    """A chunk returned by retrieval, with its fused score."""
+
+    chunk: Chunk
+    score: float
+
+    def excerpt(self, width: int = 240) -> str:
+        body = " ".join(self.chunk.text.split())
+        return body if len(body) <= width else body[: width - 1] + "…"
+
+
+class Location(BaseModel):
+    path: str
+    line: int | None = None
+
+
+class Citation(BaseModel):
+    id: str
+    source: Source
+    path: str
+    section: str
+    lines: tuple[int, int]
+    excerpt: str
+
+
+class Finding(BaseModel):
+    id: str
+    category: Category
+    severity: Severity
+    component: str | None = None
+    message: str
+    suggestion: str = ""
+    location: Location | None = None
+    citations: list[str] = Field(default_factory=list)
+    evidence: str = Field(default="", exclude=True)  # the words that triggered it (not in the contract)
+    origin: Literal["check", "llm"] = Field(default="check", exclude=True)
+
+
+class CriterionResult(BaseModel):
+    id: str
+    group: str
+    name: str
+    rating: Rating
+    rationale: str
+    citations: list[str] = Field(default_factory=list)
+
+
+class Subject(BaseModel):
+    kind: Literal["proposal", "pull_request"]
+    title: str
+    ref: str
+
+
+class EngineInfo(BaseModel):
+    mode: Literal["offline", "llm"]
+    model: str
+    duration_ms: int = 0
+    dropped_citations: int = 0
+    fallback_reason: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    prompt_version: str | None = None
+
+
+class Verdict(BaseModel):
+    """The review result. `model_dump(mode="json")` is the public JSON contract."""
+
+    schema_version: Literal[1] = 1
+    subject: Subject
+    verdict: VerdictName
+    score: int
+    criteria: list[CriterionResult]
+    findings: list[Finding]
+    questions: list[str]
+    citations: list[Citation]
+    engine: EngineInfo
+    challenges: list[str] = Field(default_factory=list)
+    summary: str = ""

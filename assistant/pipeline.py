@@ -1,0 +1,169 @@
+"""The one place that wires a review: input → checks → retrieval → reasoning (LLM or offline) → verdict."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from assistant.checks import load_checks, run_checks
+from assistant.checks.predicates import ProposalText
+from assistant.config import Settings
+from assistant.errors import AssistantError
+from assistant.inputs.proposal import title_of, validate_text
+from assistant.knowledge_base.knowledge import Knowledge
+from assistant.models import (
+    SEVERITY_ORDER,
+    Citation,
+    CriterionResult,
+    EngineInfo,
+    Finding,
+    Hit,
+    Subject,
+    Verdict,
+)
+from assistant.reasoning.offline import challenges, load_topics, rate_criteria
+from assistant.reasoning.redaction import redact
+from assistant import scoring
+
+
+@dataclass
+class Draft:
+    """What reasoning produces before citations are resolved and the score is computed."""
+
+    criteria: list[CriterionResult]
+    findings: list[Finding]
+    questions: list[str]
+    challenges: list[str]
+    summary: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReviewInput:
+    text: str  # the proposal as given (never sent anywhere)
+    redacted: str  # what an LLM may see
+    redactions: int
+    subject: Subject
+    findings: list[Finding]  # deterministic evidence, the floor
+    offline: Draft
+    hits: list[Hit]
+
+
+Reasoner = Callable[[ReviewInput, Knowledge], tuple[Draft, EngineInfo]]
+
+
+def prepare(text: str, knowledge: Knowledge, subject: Subject) -> ReviewInput:
+    specs = load_checks()
+    findings = run_checks(text, knowledge.stack, specs)
+    findings.sort(key=lambda f: (-SEVERITY_ORDER[f.severity], f.category, f.id))
+    hits = knowledge.search(text[:4000], k=8)
+    _cite_house_patterns(findings, knowledge)
+    doc = ProposalText.of(text)
+    criteria, questions = rate_criteria(knowledge.rubric, doc, findings, load_topics(knowledge.answers_path), specs)
+    offline = Draft(
+        criteria=criteria,
+        findings=findings,
+        questions=questions,
+        challenges=challenges(knowledge.rubric, findings, knowledge.stack, specs),
+        summary=_summary(findings, criteria),
+    )
+    redacted, count = redact(text)
+    return ReviewInput(text, redacted, count, subject, findings, offline, hits)
+
+
+def _cite_house_patterns(findings: list[Finding], knowledge: Knowledge) -> None:
+    """Add the repo doc that shows the house pattern (the index's best repo hit for the check's query)."""
+    if not knowledge.indexed:
+        return
+    specs = {s.category: s for s in load_checks()}
+    for f in findings:
+        spec = specs[f.category]
+        comp = knowledge.stack.component(f.component)
+        query = " ".join(x for x in (comp.name if comp else "", spec.repo_query or spec.title) if x)
+        hits = knowledge.search(query, k=1, sources={"repo"})
+        if hits and hits[0].chunk.id not in f.citations:
+            f.citations.append(hits[0].chunk.id)
+        if comp and f"stack#{comp.slug}" not in f.citations and f.category in ("overlap", "cloud-only"):
+            f.citations.append(f"stack#{comp.slug}")
+
+
+def _summary(findings: list[Finding], criteria: list[CriterionResult]) -> str:
+    strong = sum(c.rating == "strong" for c in criteria)
+    unknown = sum(c.rating == "unknown" for c in criteria)
+    if not findings:
+        return f"No anti-pattern found; {strong} of {len(criteria)} criteria answered strongly, {unknown} not addressed."
+    worst = findings[0]
+    return f"{len(findings)} finding(s), the worst {worst.severity}: {worst.message}"
+
+
+def offline_reasoner(inp: ReviewInput, knowledge: Knowledge) -> tuple[Draft, EngineInfo]:
+    return inp.offline, EngineInfo(mode="offline", model="offline-rules")
+
+
+def finish(inp: ReviewInput, draft: Draft, engine: EngineInfo, knowledge: Knowledge, started: float) -> Verdict:
+    """Resolve citations (dropping and counting any that name no known chunk), then score."""
+    known: dict[str, Citation] = {}
+    dropped = 0
+
+    def keep(ids: list[str]) -> list[str]:
+        nonlocal dropped
+        out = []
+        for cid in dict.fromkeys(ids):
+            cit = known.get(cid) or knowledge.citation(cid)
+            if cit is None:
+                dropped += 1
+                continue
+            known[cid] = cit
+            out.append(cid)
+        return out
+
+    for f in draft.findings:
+        f.citations = keep(f.citations)
+    for c in draft.criteria:
+        c.citations = keep(c.citations)
+    engine.dropped_citations += dropped
+    engine.duration_ms = int((time.perf_counter() - started) * 1000)
+    value = scoring.score(draft.criteria, draft.findings)
+    return Verdict(
+        subject=inp.subject,
+        verdict=scoring.verdict(value, draft.findings),
+        score=value,
+        criteria=draft.criteria,
+        findings=draft.findings,
+        questions=draft.questions,
+        citations=list(known.values()),
+        engine=engine,
+        challenges=draft.challenges,
+        summary=draft.summary,
+    )
+
+
+def review_text(
+    text: str,
+    settings: Settings,
+    *,
+    ref: str = "-",
+    knowledge: Knowledge | None = None,
+    reasoner: Reasoner | None = None,
+) -> Verdict:
+    started = time.perf_counter()
+    text = validate_text(text, settings.max_input_bytes)
+    knowledge = knowledge or Knowledge(settings)
+    subject = Subject(kind="proposal", title=title_of(text), ref=ref)
+    inp = prepare(text, knowledge, subject)
+    if reasoner is None:
+        reasoner = default_reasoner(settings)
+    try:
+        draft, engine = reasoner(inp, knowledge)
+    except AssistantError as exc:
+        draft, engine = inp.offline, EngineInfo(mode="offline", model="offline-rules", fallback_reason=str(exc))
+    return finish(inp, draft, engine, knowledge, started)
+
+
+def default_reasoner(settings: Settings) -> Reasoner:
+    if not settings.llm_configured:
+        return offline_reasoner
+    from assistant.reasoning.chain import LLMReasoner
+
+    return LLMReasoner(settings)
