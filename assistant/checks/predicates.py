@@ -34,13 +34,18 @@ def rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.I)
 
 
+_INNER_NEGATION = re.compile(r"\b(?:not|never|no|without)\b", re.I)
+
+
 def affirmed(doc: ProposalText, pattern: str, negatable: bool = True) -> list[tuple[Sentence, re.Match[str]]]:
-    """Matches of the pattern that are not in the scope of a negation (unless the pattern is itself negative)."""
+    """Matches of the pattern that are not in the scope of a negation (unless the pattern is itself negative).
+    A negatable match that holds a negation itself ("secrets: not even SOPS-encrypted in git") is not affirmed."""
     out = []
     for s in doc.sentences:
         for m in rx(pattern).finditer(s.text):
-            if not negatable or not is_negated(s.text, m.start(), m.end()):
-                out.append((s, m))
+            if negatable and (is_negated(s.text, m.start(), m.end()) or _INNER_NEGATION.search(m.group(0))):
+                continue
+            out.append((s, m))
     return out
 
 
@@ -83,13 +88,27 @@ def mention(doc: ProposalText, params: dict[str, object], stack: StackCatalog) -
     return found
 
 
-def _catalog_mentions(doc: ProposalText, aliases: list[str], params: dict[str, object]) -> list[tuple[Sentence, str]]:
+_ADD_VERB = re.compile(r"\b(?:add|adding|deploy|deploying|install|installing|run|running|spin\s+up|bring\s+in|"
+                       r"introduce|set\s+up|self-host)\b(?:\s+\S+){0,3}\s*$", re.I)
+
+
+def _catalog_mentions(
+    doc: ProposalText, aliases: list[str], params: dict[str, object], existing: list[str] | None = None
+) -> list[tuple[Sentence, str]]:
+    """Affirmed mentions of a tool; with `existing` (the covering component's names), a sentence that also names
+    the component relates the two ("Dragonfly as our Redis") unless it plainly adds the tool."""
     after = rx(str(params["exclude_after"])) if params.get("exclude_after") else None
     before = rx(str(params["exclude_before"])) if params.get("exclude_before") else None
+    excludes = [rx(p) for p in _strs(params, "exclude_context")]
+    component = alias_pattern(existing) if existing else None
     out = []
     for s in doc.sentences:
+        if any(e.search(s.text) for e in excludes):
+            continue
         for m in alias_pattern(aliases).finditer(s.text):
             if is_negated(s.text, m.start(), m.end()):
+                continue
+            if component and component.search(s.text) and not _ADD_VERB.search(s.text[: m.start()]):
                 continue
             if after and after.search(s.text[m.end() :]):
                 continue
@@ -104,7 +123,7 @@ def catalog_overlap(doc: ProposalText, params: dict[str, object], stack: StackCa
     found: list[Mention] = []
     for comp in stack.components:
         for tool in comp.covers:
-            hits = _catalog_mentions(doc, tool.aliases, params)
+            hits = _catalog_mentions(doc, tool.aliases, params, [comp.name, *comp.aliases])
             if hits:
                 s, words = hits[0]
                 found.append(
@@ -113,7 +132,7 @@ def catalog_overlap(doc: ProposalText, params: dict[str, object], stack: StackCa
                         "purpose": comp.purpose,
                     })
                 )
-    return found
+    return found + bundled_subchart(doc, params, stack)
 
 
 @predicate("catalog-cloud")
@@ -130,4 +149,24 @@ def catalog_cloud(doc: ProposalText, params: dict[str, object], stack: StackCata
                     "alternative_hint": f": {alt.name} ({alt.purpose})" if alt else "",
                 })
             )
+    return found
+
+
+_SUBCHART = re.compile(r"^[ \t]*(?P<key>[A-Za-z][\w-]*):[ \t]*\n[ \t]+enabled:[ \t]*true\b", re.M)
+
+
+@predicate("bundled-subchart")
+def bundled_subchart(doc: ProposalText, params: dict[str, object], stack: StackCatalog) -> list[Mention]:
+    """A chart's own Redis/PostgreSQL/MinIO switched on in values (`redis:\n  enabled: true`)."""
+    found: list[Mention] = []
+    for m in _SUBCHART.finditer(doc.text):
+        key = m.group("key").lower()
+        for comp in stack.components:
+            names = {a.lower() for a in comp.aliases} | {a.lower() for t in comp.covers for a in t.aliases}
+            if key in names:
+                tool = next((t.name for t in comp.covers if key in {a.lower() for a in t.aliases}), key)
+                found.append(Mention(m.group(0).strip(), m.group(0).strip(), doc.text.count("\n", 0, m.start()) + 1, {
+                    "tool": f"{tool} (bundled subchart)", "component": comp.slug, "component_name": comp.name,
+                    "purpose": comp.purpose,
+                }))
     return found

@@ -15,14 +15,16 @@ NEG_BEFORE = re.compile(
     r"doesn'?t|do\s+not|does\s+not|isn'?t|aren'?t|cannot|can'?t|nor|neither|"
     r"drop(?:ped|ping)?|remov(?:e|ed|ing)|replac(?:e|es|ed|ing)|reject(?:ed|ing)?|rul(?:e|ed)\s+out|"
     r"migrat(?:e|ed|ing)\s+(?:away\s+)?from|mov(?:e|ed|ing)\s+(?:away\s+)?from|retir(?:e|ed|ing)|"
-    r"decommission(?:ed|ing)?|get\s+rid\s+of|ditch(?:ed|ing)?|skip\s+the\s+idea\s+of|"
+    r"skip(?:s|ping|ped)?|decommission(?:ed|ing)?|get\s+rid\s+of|used\s+to|ditch(?:ed|ing)?|skip\s+the\s+idea\s+of|"
     r"considered|evaluated|looked\s+at|thought\s+about|tempted\s+by|"
-    r"unlike|as\s+opposed\s+to|in\s+place\s+of|zero|nothing\s+(?:is\s+)?(?:on|in)|nowhere)\b",
+    r"unlike|as\s+opposed\s+to|in\s+place\s+of|zero|nothing|nowhere|haven'?t|hasn'?t|leav(?:e|ing)\s+out|"
+    r"(?:someone|somebody|people|others?|a\s+friend|reddit)\s+(?:suggested|recommended|proposed|mentioned))\b",
     re.I,
 )
 # cues after the mention: "Redis is not needed", "MinIO: rejected"
 NEG_AFTER = re.compile(
-    r"^[\s\w/'-]{0,40}?\b(?:is|are|was|were)?\s*(?:not\s+(?:needed|necessary|required|used|an\s+option|involved|"
+    r"^[\s\w/'`:-]{0,40}?\b(?:is|are|was|were)?\s*(?:skip(?:ping|ped)?\b|none\b|n/a\b|"
+    r"not\s+(?:needed|necessary|required|used|an\s+option|involved|now|yet|planned|"
     r"in\s+(?:scope|play))|unnecessary|rejected|ruled\s+out|out\s+of\s+scope|off\s+the\s+table|"
     r"was\s+considered\s+but|(?:gets|got|is|are)\s+(?:replaced|removed|dropped|retired))",
     re.I,
@@ -30,7 +32,7 @@ NEG_AFTER = re.compile(
 # a "but" / "so" resets the scope of an earlier cue: "we considered Vault, but ..." keeps Vault negated,
 # while "no monitoring needed, but we run Redis" must not negate Redis
 _SCOPE_BREAK = re.compile(
-    r"[;:.!?]|\b(?:but|however|so|then|although|though|while|whereas|and\s+then|we|i|they|let'?s)\b|,\s+and\b|→|->",
+    r"[;!?]|[.:](?=\s)|\b(?:but|however|so|then|although|though|while|whereas|and\s+then|we|i|they|let'?s)\b|,\s+and\b|→|->",
     re.I,
 )
 # "replace Redis with Dragonfly", "migrate from Promtail to Alloy": what follows to/with is the new choice

@@ -72,9 +72,10 @@ def rate_criteria(
         share = len(answered) / len(answers) if answers else 0.0
         citations = [c.citation]
         if against:
-            rating = "weak"
+            # only minor findings against a criterion cap it at neutral; a blocker or major makes it weak
+            rating = "weak" if any(f.severity in ("blocker", "major") for f in against) else "neutral"
             worst = against[0]
-            rationale = f"Weak: {worst.message}"
+            rationale = f"{rating.capitalize()}: {worst.message}"
             if len(against) > 1:
                 rationale += f" (+{len(against) - 1} more finding{'s' if len(against) > 2 else ''})"
             citations += [cid for f in against for cid in f.citations if cid not in citations]

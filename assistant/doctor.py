@@ -1,0 +1,62 @@
+"""`assistant doctor`: what is configured and what works."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from assistant.config import Settings
+
+
+def run_doctor(settings: Settings, console: Console) -> bool:
+    from assistant.errors import AssistantError
+    from assistant.knowledge_base.embeddings import LOCAL_MODEL_ID, MiniLMEmbedder, onnx_model_path, verify_model
+    from assistant.knowledge_base.index import IndexStore
+    from assistant.knowledge_base.knowledge import Knowledge
+
+    rows: list[tuple[str, bool, str]] = []
+    knowledge = Knowledge(settings)
+    try:
+        rubric = knowledge.rubric
+        rows.append(("framework", True, f"{settings.framework_path} · {len(rubric.criteria)} criteria, "
+                     f"{len(rubric.patterns)} patterns, {len(rubric.anti_patterns)} anti-patterns"))
+    except AssistantError as exc:
+        rows.append(("framework", False, str(exc)))
+    try:
+        rows.append(("stack catalog", True, f"{settings.stack_path} · {len(knowledge.stack.components)} components, "
+                     f"{len(knowledge.stack.cloud_only)} cloud-only services"))
+    except AssistantError as exc:
+        rows.append(("stack catalog", False, str(exc)))
+    if settings.embeddings == "local":
+        try:
+            path = onnx_model_path()
+            verify_model(path)
+            vec = MiniLMEmbedder().embed(["doctor check"])
+            rows.append(("embeddings", True, f"{LOCAL_MODEL_ID} at {path} · sha256 verified · {vec.shape[1]} dims"))
+        except AssistantError as exc:
+            rows.append(("embeddings", False, str(exc)))
+    else:
+        rows.append(("embeddings", True, f"openai-compatible: {settings.embedding_model}"))
+    store = IndexStore(settings)
+    try:
+        stats = store.stats()
+        rows.append(("index", True, f"{stats['location']} · {stats['chunks']} chunks from {stats['files']} files "
+                     f"{stats['by_source']}"))
+    except AssistantError as exc:
+        rows.append(("index", False, str(exc)))
+    if settings.llm_configured:
+        from assistant.reasoning.chain import probe_llm
+
+        ok, detail = probe_llm(settings)
+        rows.append(("llm", ok, detail))
+    else:
+        rows.append(("llm", True, "offline (no OPENAI_API_KEY / OPENAI_BASE_URL, or ASSISTANT_LLM=off): "
+                     "deterministic checks + retrieval"))
+    table = Table(title="assistant doctor", title_justify="left")
+    table.add_column("")
+    table.add_column("what")
+    table.add_column("detail")
+    for name, ok, detail in rows:
+        table.add_row("[green]ok[/]" if ok else "[red]!![/]", name, detail)
+    console.print(table)
+    return all(ok for _, ok, _ in rows)

@@ -1,0 +1,170 @@
+"""The LLM chain: prompt | ChatOpenAI.with_structured_output(LLMReview) | merge under guardrails.
+
+Works with OpenAI and any OpenAI-compatible server (Ollama, vLLM, llama.cpp). The model rates criteria and
+adds findings and questions; it cannot remove or downgrade a deterministic finding, its citations must name
+a chunk it was given, and it never supplies the score."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from assistant.config import Settings
+from assistant.errors import LLMUnavailableError
+from assistant.knowledge_base.knowledge import Knowledge
+from assistant.models import CATEGORIES, Category, CriterionResult, EngineInfo, Finding, Rating
+from assistant.reasoning import prompts
+
+SOURCES_FOR_LLM = 8
+SOURCE_CHARS = 700
+
+
+class LLMCriterion(BaseModel):
+    id: str = Field(description="criterion id from the list")
+    rating: Rating
+    rationale: str = Field(description="one sentence")
+    citations: list[str] = Field(default_factory=list, description="source ids")
+
+
+class LLMFinding(BaseModel):
+    category: Category
+    severity: Literal["major", "minor", "info"]
+    component: str | None = None
+    message: str
+    suggestion: str = ""
+    citations: list[str] = Field(default_factory=list)
+
+
+class LLMReview(BaseModel):
+    """Structured review of a homelab architecture proposal."""
+
+    criteria: list[LLMCriterion] = Field(default_factory=list)
+    findings: list[LLMFinding] = Field(default_factory=list)
+    questions: list[str] = Field(default_factory=list)
+    challenges: list[str] = Field(default_factory=list)
+    summary: str = ""
+
+
+def chat_model(settings: Settings) -> Any:
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=settings.model,
+        api_key=settings.openai_api_key or "not-needed",  # type: ignore[arg-type]
+        base_url=settings.openai_base_url,
+        timeout=settings.timeout,
+        max_retries=settings.max_retries,
+        max_tokens=settings.max_tokens,  # type: ignore[call-arg]
+        temperature=settings.temperature,
+    )
+
+
+def probe_llm(settings: Settings) -> tuple[bool, str]:
+    import httpx
+
+    base = (settings.openai_base_url or "https://api.openai.com/v1").rstrip("/")
+    try:
+        r = httpx.get(f"{base}/models", timeout=5.0,
+                      headers={"Authorization": f"Bearer {settings.openai_api_key or 'not-needed'}"})
+        r.raise_for_status()
+        return True, f"{settings.model} at {base} · reachable · structured output: {settings.structured_output_method}"
+    except httpx.HTTPError as exc:
+        return False, f"{settings.model} at {base} · NOT reachable ({exc.__class__.__name__}); reviews fall back offline"
+
+
+def _sources(inp: Any, knowledge: Knowledge) -> list[dict[str, str]]:
+    ids: list[str] = [h.chunk.id for h in inp.hits[:SOURCES_FOR_LLM]]
+    for f in inp.findings:
+        ids.extend(f.citations)
+    out = []
+    for cid in dict.fromkeys(ids):
+        chunk = knowledge.chunk(cid)
+        if chunk:
+            out.append({"id": cid, "text": " ".join(chunk.text.split())[:SOURCE_CHARS]})
+    return out
+
+
+class LLMReasoner:
+    def __init__(self, settings: Settings, model: Any | None = None) -> None:
+        self.settings = settings
+        self.model = model
+
+    def __call__(self, inp: Any, knowledge: Knowledge) -> tuple[Any, EngineInfo]:
+        from assistant.pipeline import Draft
+
+        s = self.settings
+        sources = _sources(inp, knowledge)
+        prompt = prompts.render(
+            s.prompts_dir, "review.md", criteria=knowledge.rubric.criteria,
+            anti_patterns=knowledge.rubric.anti_patterns, findings=inp.findings, sources=sources,
+            categories=list(CATEGORIES), proposal=inp.redacted,
+        )
+        model = self.model or chat_model(s)
+        runnable = model.with_structured_output(LLMReview, method=s.structured_output_method, include_raw=True)
+        try:
+            result = runnable.invoke(prompt)
+        except Exception as exc:  # any transport, server or parsing failure: fall back offline
+            raise LLMUnavailableError(f"{exc.__class__.__name__}: {str(exc)[:200]}") from None
+        parsed: LLMReview | None = result.get("parsed")
+        if parsed is None:
+            raise LLMUnavailableError(f"the model's answer did not fit the schema ({result.get('parsing_error')})")
+        usage = getattr(result.get("raw"), "usage_metadata", None) or {}
+        allowed = {x["id"] for x in sources} | {c.citation for c in knowledge.rubric.criteria}
+        draft, dropped = merge(inp.offline, parsed, allowed, Draft)
+        info = EngineInfo(
+            mode="llm", model=s.model, dropped_citations=dropped,
+            prompt_tokens=int(usage.get("input_tokens", 0)), completion_tokens=int(usage.get("output_tokens", 0)),
+            prompt_version=prompts.version(s.prompts_dir, "review.md"),
+        )
+        return draft, info
+
+
+def merge(offline: Any, llm: LLMReview, allowed: set[str], draft_type: Any) -> tuple[Any, int]:
+    """Guardrails: deterministic findings stay as they are; criteria weakened by a finding stay weak;
+    citations outside `allowed` are dropped and counted."""
+    dropped = 0
+
+    def keep(ids: list[str]) -> list[str]:
+        nonlocal dropped
+        good = [i for i in ids if i in allowed]
+        dropped += len(ids) - len(good)
+        return good
+
+    by_id = {c.id: c for c in llm.criteria}
+    criteria: list[CriterionResult] = []
+    for c in offline.criteria:
+        proposed = by_id.get(c.id)
+        if proposed is None or c.rating == "weak":
+            criteria.append(c)
+            continue
+        criteria.append(c.model_copy(update={
+            "rating": proposed.rating, "rationale": proposed.rationale.strip() or c.rationale,
+            "citations": list(dict.fromkeys([*c.citations, *keep(proposed.citations)])),
+        }))
+    findings = list(offline.findings)
+    have = {(f.category, f.component) for f in findings}
+    for n, f in enumerate(llm.findings, 1):
+        if (f.category, f.component) in have or f.category not in CATEGORIES:
+            continue
+        findings.append(Finding(id=f"llm:{f.category}:{n}", category=f.category, severity=f.severity,
+                                component=f.component, message=f.message, suggestion=f.suggestion,
+                                citations=keep(f.citations), origin="llm"))
+    questions = list(dict.fromkeys([*llm.questions, *offline.questions]))
+    challenges = llm.challenges or offline.challenges
+    return draft_type(criteria=criteria, findings=findings, questions=questions, challenges=challenges,
+                      summary=llm.summary.strip() or offline.summary), dropped
+
+
+def answer_with_llm(question: str, offline: Any, knowledge: Knowledge, settings: Settings) -> Any:
+    from assistant.reasoning.redaction import redact
+
+    sources = [{"id": c.id, "text": " ".join((knowledge.chunk(c.id).text if knowledge.chunk(c.id) else c.excerpt)
+                                              .split())[:SOURCE_CHARS]} for c in offline.citations]
+    prompt = prompts.render(settings.prompts_dir, "ask.md", sources=sources, question=redact(question)[0])
+    try:
+        reply = chat_model(settings).invoke(prompt)
+    except Exception as exc:
+        raise LLMUnavailableError(f"{exc.__class__.__name__}: {str(exc)[:200]}") from None
+    text = reply.content if isinstance(reply.content, str) else str(reply.content)
+    return offline.model_copy(update={"answer": text.strip(), "mode": "llm"})

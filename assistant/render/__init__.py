@@ -1,0 +1,1 @@
+"""Renderers of a Verdict: text (Rich), Markdown, JSON (the contract)."""

@@ -1,0 +1,52 @@
+"""The Verdict as Markdown: for an issue, an ADR or a PR comment."""
+
+from __future__ import annotations
+
+from assistant.models import Verdict
+
+ICON = {"approve": "✅", "revise": "🟡", "reject": "⛔"}
+RATING = {"strong": "Strong", "neutral": "Neutral", "weak": "Weak", "unknown": "Unknown"}
+
+
+def citation_numbers(v: Verdict) -> dict[str, int]:
+    return {c.id: n for n, c in enumerate(v.citations, 1)}
+
+
+def refs(ids: list[str], numbers: dict[str, int]) -> str:
+    return "".join(f"[{numbers[i]}]" for i in ids if i in numbers)
+
+
+def render_markdown(v: Verdict) -> str:
+    nums = citation_numbers(v)
+    out = [
+        f"## {ICON[v.verdict]} {v.verdict.upper()} · score {v.score}/100 — {v.subject.title}",
+        "",
+        v.summary,
+        "",
+    ]
+    if v.engine.fallback_reason:
+        out += [f"> Offline review: the LLM was unavailable ({v.engine.fallback_reason}).", ""]
+    if v.findings:
+        out += ["### Findings", "", "| severity | category | finding | what to do | sources |", "|---|---|---|---|---|"]
+        for f in v.findings:
+            where = f" `{f.location.path}:{f.location.line}`" if f.location else ""
+            out.append(
+                f"| {f.severity} | `{f.category}` | {f.message}{where} | {f.suggestion} | {refs(f.citations, nums)} |"
+            )
+        out.append("")
+    if v.challenges:
+        out += ["### Anti-patterns challenged", ""] + [f"- {c}" for c in v.challenges] + [""]
+    out += ["### Criteria", "", "| group | criterion | rating | rationale | sources |", "|---|---|---|---|---|"]
+    for c in v.criteria:
+        name = c.name if c.name != c.group else "—"
+        out.append(f"| {c.group} | {name} | {RATING[c.rating]} | {c.rationale} | {refs(c.citations, nums)} |")
+    out.append("")
+    if v.questions:
+        out += ["### Open questions", ""] + [f"{n}. {q}" for n, q in enumerate(v.questions, 1)] + [""]
+    if v.citations:
+        out += ["### Sources", ""]
+        for c in v.citations:
+            out.append(f"{nums[c.id]}. `{c.id}` — {c.path} · {c.section} (lines {c.lines[0]}–{c.lines[1]})")
+        out.append("")
+    out.append(f"<sub>engine: {v.engine.mode} ({v.engine.model}), {v.engine.duration_ms} ms</sub>")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,51 @@
+"""Shared fixtures: real persistent Chroma indexes built in temp dirs with the real embedding model."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.knowledge_base.index import IndexStore
+from assistant.knowledge_base.knowledge import Knowledge
+
+PROJECT = Path(__file__).resolve().parents[1]
+EXAMPLE_REPO = PROJECT / "examples" / "homelab"
+CORPUS = PROJECT.parent / "shared" / "corpus" / "homelab"
+
+
+def settings_for(index_dir: Path, **kw: object) -> Settings:
+    return Settings(index_dir=index_dir, llm="off", openai_api_key=None, openai_base_url=None, **kw)
+
+
+@pytest.fixture(scope="session")
+def example_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Path]:
+    """An index of a copy of examples/homelab (the copy may be edited by tests that take `example_copy`)."""
+    root = tmp_path_factory.mktemp("example")
+    repo = root / "repo"
+    shutil.copytree(EXAMPLE_REPO, repo)
+    settings = settings_for(root / "index", repo=repo)
+    IndexStore(settings).build(repo)
+    return settings, repo
+
+
+@pytest.fixture(scope="session")
+def example_knowledge(example_index: tuple[Settings, Path]) -> Knowledge:
+    return Knowledge(example_index[0])
+
+
+@pytest.fixture(scope="session")
+def corpus_repo() -> Path:
+    repo = CORPUS / "repo"
+    if not repo.is_dir():
+        pytest.skip(f"the shared corpus is not at {repo} (it is beside the checkout in dev and CI)")
+    return repo
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory, corpus_repo: Path) -> Settings:
+    settings = settings_for(tmp_path_factory.mktemp("corpus-index"), repo=corpus_repo)
+    IndexStore(settings).build(corpus_repo)
+    return settings

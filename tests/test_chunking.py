@@ -1,0 +1,66 @@
+from assistant.knowledge_base.chunking import chunk_file
+
+MARKDOWN = """# Resizing Volumes
+
+Intro line.
+
+## Indication
+
+The volume is full.
+
+```bash
+# not a heading
+kubectl get pvc
+```
+
+## Remediation
+
+Grow the PVC.
+"""
+
+
+def test_markdown_is_chunked_by_heading_with_stable_ids_and_lines() -> None:
+    chunks = chunk_file(MARKDOWN, "docs/runbooks/resize.md").chunks
+    assert [c.id for c in chunks] == [
+        "repo:docs/runbooks/resize.md#resizing-volumes",
+        "repo:docs/runbooks/resize.md#indication",
+        "repo:docs/runbooks/resize.md#remediation",
+    ]
+    assert chunks[1].section == "Resizing Volumes > Indication"
+    assert chunks[1].lines == (5, 13) and "kubectl get pvc" in chunks[1].text
+    assert [c.id for c in chunk_file(MARKDOWN, "docs/runbooks/resize.md").chunks] == [c.id for c in chunks]
+
+
+def test_multi_document_yaml_is_split_by_resource() -> None:
+    text = """apiVersion: v1
+kind: Namespace
+metadata:
+  name: paperless
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata:
+  name: paperless-db
+  namespace: paperless
+spec: {}
+"""
+    result = chunk_file(text, "kubernetes/apps/paperless/app.yaml")
+    assert not result.malformed
+    ids = [c.id for c in result.chunks]
+    assert ids == ["repo:kubernetes/apps/paperless/app.yaml#namespace/paperless",
+                   "repo:kubernetes/apps/paperless/app.yaml#externalsecret/paperless-db"]
+    assert result.chunks[1].lines == (6, 11)
+    assert result.chunks[1].extra == {"k8s_kind": "ExternalSecret", "k8s_name": "paperless-db",
+                                      "k8s_namespace": "paperless", "api_version": "external-secrets.io/v1"}
+
+
+def test_malformed_yaml_is_indexed_as_text_and_flagged() -> None:
+    result = chunk_file("key: [unclosed\n  - x: : :\n", "broken.yaml")
+    assert result.malformed and len(result.chunks) == 1 and "unclosed" in result.chunks[0].text
+
+
+def test_hcl_is_chunked_by_block() -> None:
+    text = 'variable "name" {\n  type = string\n}\n\nresource "aws_ssm_parameter" "this" {\n  name = var.name\n}\n'
+    chunks = chunk_file(text, "infrastructure/modules/ssm/main.tf").chunks
+    assert [c.section for c in chunks] == ["variable.name", "resource.aws_ssm_parameter.this"]
+    assert chunks[1].lines == (5, 7)

@@ -1,0 +1,90 @@
+"""The real persistent Chroma index with the real embedding model, on a copy of the example repo."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import IndexMissingError, InputError
+from assistant.knowledge_base.index import IndexStore
+from assistant.knowledge_base.knowledge import Knowledge
+from tests.conftest import EXAMPLE_REPO, settings_for
+
+
+@pytest.fixture()
+def repo_copy(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLE_REPO, repo)
+    return repo
+
+
+def test_incremental_reindex_embeds_only_what_changed(tmp_path: Path, repo_copy: Path) -> None:
+    settings = settings_for(tmp_path / "idx", repo=repo_copy)
+    first = IndexStore(settings).build(repo_copy)
+    assert first.files_indexed == first.files_seen > 10
+    ids_before = set(IndexStore(settings).all_chunks())
+
+    again = IndexStore(settings).build(repo_copy)
+    assert again.files_indexed == 0 and again.chunks_added == 0 and again.files_unchanged == first.files_seen
+    assert set(IndexStore(settings).all_chunks()) == ids_before  # ids are stable across runs
+
+    doc = next(repo_copy.glob("docs/runbooks/*.md"))
+    doc.write_text(doc.read_text() + "\n## Extra section\n\nA tuppr note about the upgrade window.\n")
+    removed = next(repo_copy.glob("docs/architecture/*.md"))
+    removed_rel = removed.relative_to(repo_copy).as_posix()
+    removed.unlink()
+    third = IndexStore(settings).build(repo_copy)
+    assert third.files_indexed == 1 and third.files_removed == 1
+    chunks = IndexStore(settings).all_chunks()
+    assert f"repo:{doc.relative_to(repo_copy).as_posix()}#extra-section" in chunks
+    assert not any(c.path == removed_rel for c in chunks.values())
+
+
+def test_hybrid_search_finds_exact_names(example_knowledge: Knowledge) -> None:
+    hits = example_knowledge.search("GarageBucketClaim", k=5)
+    assert hits and any("GarageBucketClaim" in h.chunk.text for h in hits[:3])
+    hits = example_knowledge.search("ExternalSecret for the paperless database password", k=5)
+    assert any(h.chunk.extra.get("k8s_kind") == "ExternalSecret" for h in hits)
+
+
+def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissingError, match="no index"):
+        IndexStore(settings_for(tmp_path / "none")).collection()
+
+
+def test_missing_repo_path_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not found"):
+        IndexStore(settings_for(tmp_path / "idx")).build(tmp_path / "does-not-exist")
+
+
+def test_an_index_built_with_other_embeddings_refuses_queries(example_index: tuple, tmp_path: Path) -> None:
+    settings, _ = example_index
+
+    class OtherModel:
+        model_id = "some-other-model"
+
+        def embed(self, texts: list[str]):  # type: ignore[no-untyped-def]
+            raise AssertionError("must not embed")
+
+    with pytest.raises(IndexMissingError, match="some-other-model"):
+        IndexStore(settings, embedder=OtherModel()).collection()
+
+
+def test_skips_binaries_and_counts_them(tmp_path: Path, repo_copy: Path) -> None:
+    (repo_copy / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0")
+    (repo_copy / "notes.txt").write_bytes(b"caf\xe9 latin-1 text")
+    (repo_copy / "bad.yaml").write_text("key: [unclosed\n")
+    report = IndexStore(settings_for(tmp_path / "idx")).build(repo_copy)
+    assert report.skipped["not a text format we index"] >= 1
+    assert report.skipped["not UTF-8"] == 1
+    assert report.malformed_yaml >= 1
+
+
+def test_rebuild_swaps_in_a_complete_index(tmp_path: Path, repo_copy: Path) -> None:
+    settings = settings_for(tmp_path / "idx")
+    IndexStore(settings).build(repo_copy)
+    before = IndexStore(settings).stats()["chunks"]
+    report = IndexStore(settings).build(repo_copy, rebuild=True)
+    assert report.rebuilt and IndexStore(settings).stats()["chunks"] == before

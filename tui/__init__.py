@@ -1,0 +1,1 @@
+"""The Textual TUI (`assistant chat`); imports assistant, never the reverse."""
