@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,13 +20,13 @@ out = Console()
 err = Console(stderr=True)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     markdown = "markdown"
     json = "json"
 
 
-class FailOn(str, Enum):
+class FailOn(StrEnum):
     revise = "revise"
     reject = "reject"
 
@@ -50,8 +50,15 @@ def index(
 
     settings = _settings(repo)
     store = IndexStore(settings)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
         task = progress.add_task("embedding", total=None)
 
         def on_progress(phase: str, done: int, total: int) -> None:
@@ -64,8 +71,10 @@ def index(
         f"{report.files_removed} removed · {report.chunks_added} chunk(s) embedded, {report.chunks_total} in the index"
         f" · {report.seconds:.1f}s (embedding {report.embed_seconds:.1f}s)"
     )
-    out.print(f"skipped: {skipped}" + (f" · malformed YAML indexed as text: {report.malformed_yaml}"
-                                      if report.malformed_yaml else ""))
+    out.print(
+        f"skipped: {skipped}"
+        + (f" · malformed YAML indexed as text: {report.malformed_yaml}" if report.malformed_yaml else "")
+    )
     out.print(f"index: {store.location}")
 
 
@@ -84,9 +93,21 @@ def search(
         raise AssistantError(knowledge.index_error or "no index", "run `assistant index` first")
     hits = knowledge.search(query, k=k)
     if format is Format.json:
-        out.print_json(json.dumps([
-            {"id": h.chunk.id, "path": h.chunk.path, "section": h.chunk.section, "lines": list(h.chunk.lines),
-             "score": round(h.score, 5), "excerpt": h.excerpt()} for h in hits]))
+        out.print_json(
+            json.dumps(
+                [
+                    {
+                        "id": h.chunk.id,
+                        "path": h.chunk.path,
+                        "section": h.chunk.section,
+                        "lines": list(h.chunk.lines),
+                        "score": round(h.score, 5),
+                        "excerpt": h.excerpt(),
+                    }
+                    for h in hits
+                ]
+            )
+        )
     else:
         print_hits(hits, out)
 
@@ -165,7 +186,8 @@ def doctor() -> None:
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # click returns an Exit's code instead of raising it here
+        sys.exit(code if isinstance(code, int) else 0)
     except AssistantError as exc:
         err.print(f"[bold red]error:[/] {exc.message}" + (f"\n[dim]hint: {exc.hint}[/]" if exc.hint else ""))
         sys.exit(2)

@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     max_tokens: int = 1500
     temperature: float = 0.0
 
-    max_input_bytes: int = 2_000_000
+    max_input_bytes: int = 1_000_000
     eval_thresholds: EvalThresholds = Field(default_factory=EvalThresholds)
 
     @classmethod

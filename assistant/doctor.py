@@ -10,7 +10,12 @@ from assistant.config import Settings
 
 def run_doctor(settings: Settings, console: Console) -> bool:
     from assistant.errors import AssistantError
-    from assistant.knowledge_base.embeddings import LOCAL_MODEL_ID, MiniLMEmbedder, onnx_model_path, verify_model
+    from assistant.knowledge_base.embeddings import (
+        LOCAL_MODEL_ID,
+        MiniLMEmbedder,
+        onnx_model_path,
+        verify_model,
+    )
     from assistant.knowledge_base.index import IndexStore
     from assistant.knowledge_base.knowledge import Knowledge
 
@@ -18,13 +23,25 @@ def run_doctor(settings: Settings, console: Console) -> bool:
     knowledge = Knowledge(settings)
     try:
         rubric = knowledge.rubric
-        rows.append(("framework", True, f"{settings.framework_path} · {len(rubric.criteria)} criteria, "
-                     f"{len(rubric.patterns)} patterns, {len(rubric.anti_patterns)} anti-patterns"))
+        rows.append(
+            (
+                "framework",
+                True,
+                f"{settings.framework_path} · {len(rubric.criteria)} criteria, "
+                f"{len(rubric.patterns)} patterns, {len(rubric.anti_patterns)} anti-patterns",
+            )
+        )
     except AssistantError as exc:
         rows.append(("framework", False, str(exc)))
     try:
-        rows.append(("stack catalog", True, f"{settings.stack_path} · {len(knowledge.stack.components)} components, "
-                     f"{len(knowledge.stack.cloud_only)} cloud-only services"))
+        rows.append(
+            (
+                "stack catalog",
+                True,
+                f"{settings.stack_path} · {len(knowledge.stack.components)} components, "
+                f"{len(knowledge.stack.cloud_only)} cloud-only services",
+            )
+        )
     except AssistantError as exc:
         rows.append(("stack catalog", False, str(exc)))
     if settings.embeddings == "local":
@@ -40,8 +57,13 @@ def run_doctor(settings: Settings, console: Console) -> bool:
     store = IndexStore(settings)
     try:
         stats = store.stats()
-        rows.append(("index", True, f"{stats['location']} · {stats['chunks']} chunks from {stats['files']} files "
-                     f"{stats['by_source']}"))
+        rows.append(
+            (
+                "index",
+                True,
+                f"{stats['location']} · {stats['chunks']} chunks from {stats['files']} files {stats['by_source']}",
+            )
+        )
     except AssistantError as exc:
         rows.append(("index", False, str(exc)))
     if settings.llm_configured:
@@ -50,8 +72,13 @@ def run_doctor(settings: Settings, console: Console) -> bool:
         ok, detail = probe_llm(settings)
         rows.append(("llm", ok, detail))
     else:
-        rows.append(("llm", True, "offline (no OPENAI_API_KEY / OPENAI_BASE_URL, or ASSISTANT_LLM=off): "
-                     "deterministic checks + retrieval"))
+        rows.append(
+            (
+                "llm",
+                True,
+                "offline (no OPENAI_API_KEY / OPENAI_BASE_URL, or ASSISTANT_LLM=off): deterministic checks + retrieval",
+            )
+        )
     table = Table(title="assistant doctor", title_justify="left")
     table.add_column("")
     table.add_column("what")

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from assistant import scoring
 from assistant.checks import load_checks, run_checks
 from assistant.checks.predicates import ProposalText
 from assistant.config import Settings
@@ -24,7 +25,6 @@ from assistant.models import (
 )
 from assistant.reasoning.offline import challenges, load_topics, rate_criteria
 from assistant.reasoning.redaction import redact
-from assistant import scoring
 
 
 @dataclass
@@ -92,7 +92,9 @@ def _summary(findings: list[Finding], criteria: list[CriterionResult]) -> str:
     strong = sum(c.rating == "strong" for c in criteria)
     unknown = sum(c.rating == "unknown" for c in criteria)
     if not findings:
-        return f"No anti-pattern found; {strong} of {len(criteria)} criteria answered strongly, {unknown} not addressed."
+        return (
+            f"No anti-pattern found; {strong} of {len(criteria)} criteria answered strongly, {unknown} not addressed."
+        )
     worst = findings[0]
     return f"{len(findings)} finding(s), the worst {worst.severity}: {worst.message}"
 

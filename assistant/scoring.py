@@ -1,11 +1,11 @@
 """The verdict formula, in one place (documented in the README). The model never supplies the number.
 
-    base    = 100 × mean(rating value over all criteria)   strong 1.0 · neutral 0.6 · unknown 0.4 · weak 0.0
-    penalty = Σ per finding                                 blocker 30 · major 12 · minor 4 · info 0
-    score   = clamp(round(base − penalty), 0, 100)
-    verdict = reject  if any blocker
-              revise  if any major, or score < 60
-              approve otherwise
+base    = 100 × mean(rating value over all criteria)   strong 1.0 · neutral 0.6 · unknown 0.4 · weak 0.0
+penalty = Σ per finding                                 blocker 30 · major 12 · minor 4 · info 0
+score   = clamp(round(base − penalty), 0, 100)
+verdict = reject  if any blocker
+          revise  if any major, or score < 60
+          approve otherwise
 """
 
 from __future__ import annotations

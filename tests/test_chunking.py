@@ -47,11 +47,17 @@ spec: {}
     result = chunk_file(text, "kubernetes/apps/paperless/app.yaml")
     assert not result.malformed
     ids = [c.id for c in result.chunks]
-    assert ids == ["repo:kubernetes/apps/paperless/app.yaml#namespace/paperless",
-                   "repo:kubernetes/apps/paperless/app.yaml#externalsecret/paperless-db"]
+    assert ids == [
+        "repo:kubernetes/apps/paperless/app.yaml#namespace/paperless",
+        "repo:kubernetes/apps/paperless/app.yaml#externalsecret/paperless-db",
+    ]
     assert result.chunks[1].lines == (6, 11)
-    assert result.chunks[1].extra == {"k8s_kind": "ExternalSecret", "k8s_name": "paperless-db",
-                                      "k8s_namespace": "paperless", "api_version": "external-secrets.io/v1"}
+    assert result.chunks[1].extra == {
+        "k8s_kind": "ExternalSecret",
+        "k8s_name": "paperless-db",
+        "k8s_namespace": "paperless",
+        "api_version": "external-secrets.io/v1",
+    }
 
 
 def test_malformed_yaml_is_indexed_as_text_and_flagged() -> None:

@@ -8,11 +8,33 @@ STACK = load_stack(data_dir("knowledge") / "stack.yaml")
 
 def test_catalog_has_every_framework_component_and_the_required_coverage() -> None:
     slugs = {c.slug for c in STACK.components}
-    assert {"talos", "flux", "cilium", "longhorn", "garage", "cnpg", "dragonfly", "kube-prometheus-stack", "alloy",
-            "loki", "cert-manager", "external-secrets", "tuppr", "opentofu", "github-actions"} <= slugs
+    assert {
+        "talos",
+        "flux",
+        "cilium",
+        "longhorn",
+        "garage",
+        "cnpg",
+        "dragonfly",
+        "kube-prometheus-stack",
+        "alloy",
+        "loki",
+        "cert-manager",
+        "external-secrets",
+        "tuppr",
+        "opentofu",
+        "github-actions",
+    } <= slugs
     covers = {t.name.lower(): c.slug for c in STACK.components for t in c.covers}
-    for tool, slug in [("redis", "dragonfly"), ("minio", "garage"), ("argo cd", "flux"), ("calico", "cilium"),
-                       ("promtail", "alloy"), ("opensearch", "loki"), ("certbot", "cert-manager")]:
+    for tool, slug in [
+        ("redis", "dragonfly"),
+        ("minio", "garage"),
+        ("argo cd", "flux"),
+        ("calico", "cilium"),
+        ("promtail", "alloy"),
+        ("opensearch", "loki"),
+        ("certbot", "cert-manager"),
+    ]:
         assert any(tool in name and s == slug for name, s in covers.items()), tool
     cloud = {s.slug for s in STACK.cloud_only}
     assert len(cloud) >= 10

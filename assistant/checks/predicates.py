@@ -40,7 +40,9 @@ _INNER_NEGATION = re.compile(r"\b(?:not|never|no|without)\b", re.I)
 def affirmed(doc: ProposalText, pattern: str, negatable: bool = True) -> list[tuple[Sentence, re.Match[str]]]:
     """Matches of the pattern that are not in the scope of a negation (unless the pattern is itself negative).
     A negatable match that holds a negation itself ("secrets: not even SOPS-encrypted in git") is not affirmed."""
-    out = []
+    out: list[tuple[Sentence, re.Match[str]]] = []
+    if not rx(pattern).search(doc.text):  # most patterns are absent: one pass over the whole text
+        return out
     for s in doc.sentences:
         for m in rx(pattern).finditer(s.text):
             if negatable and (is_negated(s.text, m.start(), m.end()) or _INNER_NEGATION.search(m.group(0))):
@@ -88,8 +90,11 @@ def mention(doc: ProposalText, params: dict[str, object], stack: StackCatalog) -
     return found
 
 
-_ADD_VERB = re.compile(r"\b(?:add|adding|deploy|deploying|install|installing|run|running|spin\s+up|bring\s+in|"
-                       r"introduce|set\s+up|self-host)\b(?:\s+\S+){0,3}\s*$", re.I)
+_ADD_VERB = re.compile(
+    r"\b(?:add|adding|deploy|deploying|install|installing|run|running|spin\s+up|bring\s+in|"
+    r"introduce|set\s+up|self-host)\b(?:\s+\S+){0,3}\s*$",
+    re.I,
+)
 
 
 def _catalog_mentions(
@@ -101,11 +106,14 @@ def _catalog_mentions(
     before = rx(str(params["exclude_before"])) if params.get("exclude_before") else None
     excludes = [rx(p) for p in _strs(params, "exclude_context")]
     component = alias_pattern(existing) if existing else None
-    out = []
+    tool = alias_pattern(aliases)
+    out: list[tuple[Sentence, str]] = []
+    if not tool.search(doc.text):
+        return out
     for s in doc.sentences:
         if any(e.search(s.text) for e in excludes):
             continue
-        for m in alias_pattern(aliases).finditer(s.text):
+        for m in tool.finditer(s.text):
             if is_negated(s.text, m.start(), m.end()):
                 continue
             if component and component.search(s.text) and not _ADD_VERB.search(s.text[: m.start()]):
@@ -127,10 +135,17 @@ def catalog_overlap(doc: ProposalText, params: dict[str, object], stack: StackCa
             if hits:
                 s, words = hits[0]
                 found.append(
-                    Mention(words, s.text.strip(), s.line, {
-                        "tool": tool.name, "component": comp.slug, "component_name": comp.name,
-                        "purpose": comp.purpose,
-                    })
+                    Mention(
+                        words,
+                        s.text.strip(),
+                        s.line,
+                        {
+                            "tool": tool.name,
+                            "component": comp.slug,
+                            "component_name": comp.name,
+                            "purpose": comp.purpose,
+                        },
+                    )
                 )
     return found + bundled_subchart(doc, params, stack)
 
@@ -144,10 +159,16 @@ def catalog_cloud(doc: ProposalText, params: dict[str, object], stack: StackCata
             s, words = hits[0]
             alt = stack.component(svc.alternative)
             found.append(
-                Mention(words, s.text.strip(), s.line, {
-                    "tool": svc.name, "component": alt.slug if alt else "",
-                    "alternative_hint": f": {alt.name} ({alt.purpose})" if alt else "",
-                })
+                Mention(
+                    words,
+                    s.text.strip(),
+                    s.line,
+                    {
+                        "tool": svc.name,
+                        "component": alt.slug if alt else "",
+                        "alternative_hint": f": {alt.name} ({alt.purpose})" if alt else "",
+                    },
+                )
             )
     return found
 
@@ -165,8 +186,17 @@ def bundled_subchart(doc: ProposalText, params: dict[str, object], stack: StackC
             names = {a.lower() for a in comp.aliases} | {a.lower() for t in comp.covers for a in t.aliases}
             if key in names:
                 tool = next((t.name for t in comp.covers if key in {a.lower() for a in t.aliases}), key)
-                found.append(Mention(m.group(0).strip(), m.group(0).strip(), doc.text.count("\n", 0, m.start()) + 1, {
-                    "tool": f"{tool} (bundled subchart)", "component": comp.slug, "component_name": comp.name,
-                    "purpose": comp.purpose,
-                }))
+                found.append(
+                    Mention(
+                        m.group(0).strip(),
+                        m.group(0).strip(),
+                        doc.text.count("\n", 0, m.start()) + 1,
+                        {
+                            "tool": f"{tool} (bundled subchart)",
+                            "component": comp.slug,
+                            "component_name": comp.name,
+                            "purpose": comp.purpose,
+                        },
+                    )
+                )
     return found

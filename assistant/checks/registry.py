@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from assistant.checks.predicates import PREDICATES, ProposalText
 from assistant.knowledge_base.stack import StackCatalog
 from assistant.models import Category, Finding, Severity
+from assistant.reasoning.redaction import redact
 
 DEFINITIONS = Path(__file__).resolve().parent / "definitions"
 
@@ -60,7 +61,7 @@ def run_checks(text: str, stack: StackCatalog, specs: tuple[CheckSpec, ...] | No
             if key in per_key:
                 continue
             per_key[key] = True
-            values = _Defaults(match=m.text, **m.params)
+            values = _Defaults(match=redact(m.text)[0], **m.params)  # never echo a secret back
             comp = stack.component(m.params.get("component") or spec.component)
             suffix = "" if key == spec.id else ":" + key.lower().replace(" ", "-")
             findings.append(
@@ -73,7 +74,7 @@ def run_checks(text: str, stack: StackCatalog, specs: tuple[CheckSpec, ...] | No
                     suggestion=spec.suggestion.format_map(values),
                     location=None,
                     citations=list(spec.framework),
-                    evidence=m.sentence,
+                    evidence=redact(m.sentence)[0],
                 )
             )
     return findings

@@ -51,12 +51,15 @@ class Sentence:
 def sentences(text: str) -> list[Sentence]:
     out: list[Sentence] = []
     pos = 0
+    line = 1
     for piece in _SENTENCE.split(text):
         idx = text.find(piece, pos)
         if idx < 0:
             idx = pos
+        line += text.count("\n", pos, idx)
         if piece.strip():
-            out.append(Sentence(piece, idx, text.count("\n", 0, idx) + 1))
+            out.append(Sentence(piece, idx, line))
+        line += piece.count("\n")
         pos = idx + len(piece)
     return out
 

@@ -33,8 +33,9 @@ def read_proposal(source: str, max_bytes: int) -> tuple[str, str]:
 def validate_text(raw: bytes | str, max_bytes: int) -> str:
     if isinstance(raw, bytes):
         if len(raw) > max_bytes:
-            raise InputError(f"proposal is over the {max_bytes // 1000} kB limit",
-                             "trim it, or raise ASSISTANT_MAX_INPUT_BYTES")
+            raise InputError(
+                f"proposal is over the {max_bytes // 1000} kB limit", "trim it, or raise ASSISTANT_MAX_INPUT_BYTES"
+            )
         if b"\0" in raw[:8192]:
             raise InputError("the proposal looks binary (it contains NUL bytes); give a text or Markdown file")
         try:
@@ -47,8 +48,9 @@ def validate_text(raw: bytes | str, max_bytes: int) -> str:
     else:
         text = raw
         if len(text.encode("utf-8", "replace")) > max_bytes:
-            raise InputError(f"proposal is over the {max_bytes // 1000} kB limit",
-                             "trim it, or raise ASSISTANT_MAX_INPUT_BYTES")
+            raise InputError(
+                f"proposal is over the {max_bytes // 1000} kB limit", "trim it, or raise ASSISTANT_MAX_INPUT_BYTES"
+            )
     text = text.replace("\r\n", "\n").lstrip("\ufeff")
     if len(re.findall(r"\w+", text)) < MIN_WORDS:
         raise InputError("the proposal is empty or too short to review; describe what you want to change")

@@ -95,7 +95,9 @@ def _yaml_documents(text: str) -> list[tuple[int, str]]:
             docs.append((start + 1, "\n".join(lines[start:i])))
             start = i + 1
     docs.append((start + 1, "\n".join(lines[start:])))
-    return [(s, d) for s, d in docs if d.strip() and not all(ln.lstrip().startswith("#") for ln in d.strip().split("\n"))]
+    return [
+        (s, d) for s, d in docs if d.strip() and not all(ln.lstrip().startswith("#") for ln in d.strip().split("\n"))
+    ]
 
 
 def chunk_yaml(text: str, path: str, prefix: str) -> ChunkedFile:
@@ -140,8 +142,8 @@ def chunk_yaml(text: str, path: str, prefix: str) -> ChunkedFile:
 
 
 _HCL_BLOCK = re.compile(
-    r'^(?P<type>resource|data|module|variable|output|locals|provider|terraform|run|include|dependency|'
-    r'dependencies|inputs|unit|stack|generate|remote_state|mock_provider|check|import|moved)\b'
+    r"^(?P<type>resource|data|module|variable|output|locals|provider|terraform|run|include|dependency|"
+    r"dependencies|inputs|unit|stack|generate|remote_state|mock_provider|check|import|moved)\b"
     r'(?P<labels>(?:\s+"[^"]*"|\s+[A-Za-z0-9_-]+)*)\s*=?\s*\{',
     re.M,
 )
@@ -189,7 +191,9 @@ def chunk_text(text: str, path: str, prefix: str) -> list[Chunk]:
             end = min(len(lines), start + TEXT_PART_LINES)
             anchor = "text" if len(lines) <= TEXT_PART_LINES else f"part-{n + 1}"
             chunks.append(
-                Chunk(id=f"{prefix}#{anchor}", source="repo", path=path, section=path, lines=(start + 1, end), text=body)
+                Chunk(
+                    id=f"{prefix}#{anchor}", source="repo", path=path, section=path, lines=(start + 1, end), text=body
+                )
             )
     return chunks
 

@@ -37,7 +37,9 @@ def onnx_model_path() -> Path:
 def verify_model(path: Path) -> str:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if digest != MODEL_SHA256:
-        raise AssistantError(f"embedding model checksum mismatch at {path}: {digest[:12]}… (expected {MODEL_SHA256[:12]}…)")
+        raise AssistantError(
+            f"embedding model checksum mismatch at {path}: {digest[:12]}… (expected {MODEL_SHA256[:12]}…)"
+        )
     return digest
 
 
@@ -124,4 +126,5 @@ class OpenAIEmbedder:
         except OpenAIError as exc:
             raise AssistantError(f"embeddings endpoint failed: {exc.__class__.__name__}: {exc}") from None
         arr = np.asarray(vectors, dtype=np.float32)
-        return arr / np.clip(np.linalg.norm(arr, axis=1, keepdims=True), 1e-12, None)
+        normalised: np.ndarray = arr / np.clip(np.linalg.norm(arr, axis=1, keepdims=True), 1e-12, None)
+        return normalised

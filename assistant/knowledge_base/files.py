@@ -7,13 +7,57 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "vendor", "third_party", ".venv", "venv", "__pycache__",
-             ".terraform", ".terragrunt-cache", ".assistant", "dist", "build", ".mypy_cache", ".ruff_cache"}
-TEXT_EXT = {".md", ".markdown", ".mdx", ".yaml", ".yml", ".tf", ".hcl", ".tfvars", ".txt", ".rst", ".toml",
-            ".env", ".sh", ".cue", ".jsonnet", ".conf", ".ini", ".j2", ".tpl"}
+SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "vendor",
+    "third_party",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".terraform",
+    ".terragrunt-cache",
+    ".assistant",
+    "dist",
+    "build",
+    ".mypy_cache",
+    ".ruff_cache",
+}
+TEXT_EXT = {
+    ".md",
+    ".markdown",
+    ".mdx",
+    ".yaml",
+    ".yml",
+    ".tf",
+    ".hcl",
+    ".tfvars",
+    ".txt",
+    ".rst",
+    ".toml",
+    ".env",
+    ".sh",
+    ".cue",
+    ".jsonnet",
+    ".conf",
+    ".ini",
+    ".j2",
+    ".tpl",
+}
 TEXT_NAMES = {"Dockerfile", "Makefile", "Taskfile", "Justfile", "LICENSE", "CODEOWNERS", "versions.env"}
-GENERATED_NAMES = {"package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "uv.lock", "Cargo.lock",
-                   "go.sum", ".terraform.lock.hcl", "Chart.lock"}
+GENERATED_NAMES = {
+    "package-lock.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "poetry.lock",
+    "uv.lock",
+    "Cargo.lock",
+    "go.sum",
+    ".terraform.lock.hcl",
+    "Chart.lock",
+}
 GENERATED_MARKERS = ("DO NOT EDIT", "Code generated", "@generated", "This file is generated")
 MAX_FILE_BYTES = 400_000
 

@@ -51,17 +51,28 @@ def keyword_text(chunk: Chunk) -> str:
 
 def _to_meta(chunk: Chunk, file_key: str, file_hash: str) -> dict[str, Any]:
     return {
-        "source": chunk.source, "path": chunk.path, "section": chunk.section, "line_start": chunk.lines[0],
-        "line_end": chunk.lines[1], "kind": chunk.kind, "file_key": file_key, "file_hash": file_hash,
+        "source": chunk.source,
+        "path": chunk.path,
+        "section": chunk.section,
+        "line_start": chunk.lines[0],
+        "line_end": chunk.lines[1],
+        "kind": chunk.kind,
+        "file_key": file_key,
+        "file_hash": file_hash,
         "extra": json.dumps(chunk.extra),
     }
 
 
 def _from_meta(cid: str, doc: str, meta: dict[str, Any]) -> Chunk:
     return Chunk(
-        id=cid, source=meta["source"], path=meta["path"], section=meta.get("section", ""),
-        lines=(int(meta.get("line_start", 1)), int(meta.get("line_end", 1))), text=doc,
-        kind=meta.get("kind", "text"), extra=json.loads(meta.get("extra") or "{}"),
+        id=cid,
+        source=meta["source"],
+        path=meta["path"],
+        section=meta.get("section", ""),
+        lines=(int(meta.get("line_start", 1)), int(meta.get("line_end", 1))),
+        text=doc,
+        kind=meta.get("kind", "text"),
+        extra=json.loads(meta.get("extra") or "{}"),
     )
 
 
@@ -112,13 +123,16 @@ class IndexStore:
 
                     url = urlparse(self.settings.chroma_url)
                     self._client = chromadb.HttpClient(
-                        host=url.hostname or "localhost", port=url.port or 8000, ssl=url.scheme == "https",
+                        host=url.hostname or "localhost",
+                        port=url.port or 8000,
+                        ssl=url.scheme == "https",
                         settings=chroma_settings,
                     )
                 else:
                     self.settings.index_dir.mkdir(parents=True, exist_ok=True)
-                    self._client = chromadb.PersistentClient(path=str(self.settings.index_dir / "chroma"),
-                                                             settings=chroma_settings)
+                    self._client = chromadb.PersistentClient(
+                        path=str(self.settings.index_dir / "chroma"), settings=chroma_settings
+                    )
             except Exception as exc:  # chromadb raises many types for a corrupt, locked or absent store
                 raise IndexMissingError(
                     f"cannot open the index at {self.location}: {exc.__class__.__name__}: {exc}",
@@ -174,7 +188,9 @@ class IndexStore:
         s = self.settings
         units: list[Unit] = []
         fw_text = s.framework_path.read_text(encoding="utf-8")
-        units.append(Unit("framework", digest(fw_text), chunk_file(fw_text, "knowledge/framework.md", "framework").chunks))
+        units.append(
+            Unit("framework", digest(fw_text), chunk_file(fw_text, "knowledge/framework.md", "framework").chunks)
+        )
         stack_text = s.stack_path.read_text(encoding="utf-8")
         units.append(Unit("stack", digest(stack_text), load_stack(s.stack_path).chunks()))
         if repo is not None:
@@ -216,8 +232,11 @@ class IndexStore:
                 self.client.delete_collection(target_name)
             target = self.client.create_collection(
                 target_name,
-                metadata={"hnsw:space": "cosine", "index_version": INDEX_VERSION,
-                          "embedding_model": self.embedder.model_id},
+                metadata={
+                    "hnsw:space": "cosine",
+                    "index_version": INDEX_VERSION,
+                    "embedding_model": self.embedder.model_id,
+                },
                 embedding_function=None,
             )
             existing: dict[str, str] = {}
@@ -328,5 +347,10 @@ class IndexStore:
         got = col.get(include=["metadatas"])
         by_source: Counter[str] = Counter(m["source"] for m in got["metadatas"] or [])
         files = {m["file_key"] for m in got["metadatas"] or []}
-        return {"chunks": col.count(), "files": len(files), "by_source": dict(by_source),
-                "embedding_model": (col.metadata or {}).get("embedding_model"), "location": self.location}
+        return {
+            "chunks": col.count(),
+            "files": len(files),
+            "by_source": dict(by_source),
+            "embedding_model": (col.metadata or {}).get("embedding_model"),
+            "location": self.location,
+        }

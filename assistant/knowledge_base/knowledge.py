@@ -33,8 +33,11 @@ class Knowledge:
 
     @property
     def answers_path(self) -> Path:
-        return self.settings.framework_path.parent / "answers.yaml" if (
-            self.settings.framework_path.parent / "answers.yaml").exists() else data_dir("knowledge") / "answers.yaml"
+        return (
+            self.settings.framework_path.parent / "answers.yaml"
+            if (self.settings.framework_path.parent / "answers.yaml").exists()
+            else data_dir("knowledge") / "answers.yaml"
+        )
 
     @cached_property
     def store(self) -> IndexStore:
@@ -58,8 +61,9 @@ class Knowledge:
 
     @cached_property
     def builtin_chunks(self) -> dict[str, Chunk]:
-        fw = chunk_file(self.settings.framework_path.read_text(encoding="utf-8"), "knowledge/framework.md",
-                        "framework").chunks
+        fw = chunk_file(
+            self.settings.framework_path.read_text(encoding="utf-8"), "knowledge/framework.md", "framework"
+        ).chunks
         return {c.id: c for c in [*fw, *self.stack.chunks()]}
 
     def chunk(self, cid: str) -> Chunk | None:
@@ -78,5 +82,11 @@ class Knowledge:
         chunk = self.chunk(cid)
         if chunk is None:
             return None
-        return Citation(id=chunk.id, source=chunk.source, path=chunk.path, section=chunk.section, lines=chunk.lines,
-                        excerpt=Hit(chunk=chunk, score=0).excerpt(excerpt_width))
+        return Citation(
+            id=chunk.id,
+            source=chunk.source,
+            path=chunk.path,
+            section=chunk.section,
+            lines=chunk.lines,
+            excerpt=Hit(chunk=chunk, score=0).excerpt(excerpt_width),
+        )

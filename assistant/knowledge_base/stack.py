@@ -55,22 +55,40 @@ class StackCatalog(BaseModel):
                 f"House pattern: {', '.join(c.docs) or 'n/a'}."
             )
             out.append(
-                Chunk(id=f"stack#{c.slug}", source="stack", path=path, section=c.name, text=text, kind="stack",
-                      extra={"component": c.slug})
+                Chunk(
+                    id=f"stack#{c.slug}",
+                    source="stack",
+                    path=path,
+                    section=c.name,
+                    text=text,
+                    kind="stack",
+                    extra={"component": c.slug},
+                )
             )
         if self.cloud_only:
             lines = [
                 f"- {s.name} ({', '.join(s.aliases)}) → self-hosted: {s.alternative or 'n/a'}" for s in self.cloud_only
             ]
             out.append(
-                Chunk(id="stack#cloud-only", source="stack", path=path, section="Cloud-only services",
-                      text="Cloud-only services (the stack runs on bare metal):\n" + "\n".join(lines), kind="stack")
+                Chunk(
+                    id="stack#cloud-only",
+                    source="stack",
+                    path=path,
+                    section="Cloud-only services",
+                    text="Cloud-only services (the stack runs on bare metal):\n" + "\n".join(lines),
+                    kind="stack",
+                )
             )
         return out
 
 
 def alias_pattern(aliases: list[str]) -> re.Pattern[str]:
-    """Whole-word, case-insensitive match of any alias; `-`, `_`, `/` and spaces in an alias match each other."""
+    """Whole-word, case-insensitive match of any alias; `-`, `_` and spaces in an alias match each other."""
+    return _alias_pattern(tuple(aliases))
+
+
+@lru_cache(maxsize=2048)
+def _alias_pattern(aliases: tuple[str, ...]) -> re.Pattern[str]:
     parts = []
     for a in sorted({a.lower() for a in aliases if a.strip()}, key=len, reverse=True):
         esc = re.escape(a).replace(r"\ ", r"[\s_-]+").replace(r"\-", r"[\s_-]?")

@@ -60,8 +60,11 @@ def answer_offline(question: str, knowledge: Knowledge, k: int = 4) -> Answer:
         raise IndexMissingError(knowledge.index_error or "no index", "run `assistant index` first")
     hits = knowledge.search(question, k=k)
     if not hits:
-        return Answer(question=question, answer="Nothing in the framework or the indexed repo matches this question.",
-                      citations=[])
+        return Answer(
+            question=question,
+            answer="Nothing in the framework or the indexed repo matches this question.",
+            citations=[],
+        )
     words = set(tokenize(question))
     lines = ["From the framework and the repo:", ""]
     cites: list[Citation] = []

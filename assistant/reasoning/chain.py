@@ -15,6 +15,7 @@ from assistant.errors import LLMUnavailableError
 from assistant.knowledge_base.knowledge import Knowledge
 from assistant.models import CATEGORIES, Category, CriterionResult, EngineInfo, Finding, Rating
 from assistant.reasoning import prompts
+from assistant.reasoning.ask import Answer
 
 SOURCES_FOR_LLM = 8
 SOURCE_CHARS = 700
@@ -65,12 +66,18 @@ def probe_llm(settings: Settings) -> tuple[bool, str]:
 
     base = (settings.openai_base_url or "https://api.openai.com/v1").rstrip("/")
     try:
-        r = httpx.get(f"{base}/models", timeout=5.0,
-                      headers={"Authorization": f"Bearer {settings.openai_api_key or 'not-needed'}"})
+        r = httpx.get(
+            f"{base}/models",
+            timeout=5.0,
+            headers={"Authorization": f"Bearer {settings.openai_api_key or 'not-needed'}"},
+        )
         r.raise_for_status()
         return True, f"{settings.model} at {base} · reachable · structured output: {settings.structured_output_method}"
     except httpx.HTTPError as exc:
-        return False, f"{settings.model} at {base} · NOT reachable ({exc.__class__.__name__}); reviews fall back offline"
+        return (
+            False,
+            f"{settings.model} at {base} · NOT reachable ({exc.__class__.__name__}); reviews fall back offline",
+        )
 
 
 def _sources(inp: Any, knowledge: Knowledge) -> list[dict[str, str]]:
@@ -96,9 +103,14 @@ class LLMReasoner:
         s = self.settings
         sources = _sources(inp, knowledge)
         prompt = prompts.render(
-            s.prompts_dir, "review.md", criteria=knowledge.rubric.criteria,
-            anti_patterns=knowledge.rubric.anti_patterns, findings=inp.findings, sources=sources,
-            categories=list(CATEGORIES), proposal=inp.redacted,
+            s.prompts_dir,
+            "review.md",
+            criteria=knowledge.rubric.criteria,
+            anti_patterns=knowledge.rubric.anti_patterns,
+            findings=inp.findings,
+            sources=sources,
+            categories=list(CATEGORIES),
+            proposal=inp.redacted,
         )
         model = self.model or chat_model(s)
         runnable = model.with_structured_output(LLMReview, method=s.structured_output_method, include_raw=True)
@@ -113,8 +125,11 @@ class LLMReasoner:
         allowed = {x["id"] for x in sources} | {c.citation for c in knowledge.rubric.criteria}
         draft, dropped = merge(inp.offline, parsed, allowed, Draft)
         info = EngineInfo(
-            mode="llm", model=s.model, dropped_citations=dropped,
-            prompt_tokens=int(usage.get("input_tokens", 0)), completion_tokens=int(usage.get("output_tokens", 0)),
+            mode="llm",
+            model=s.model,
+            dropped_citations=dropped,
+            prompt_tokens=int(usage.get("input_tokens", 0)),
+            completion_tokens=int(usage.get("output_tokens", 0)),
             prompt_version=prompts.version(s.prompts_dir, "review.md"),
         )
         return draft, info
@@ -138,29 +153,50 @@ def merge(offline: Any, llm: LLMReview, allowed: set[str], draft_type: Any) -> t
         if proposed is None or c.rating == "weak":
             criteria.append(c)
             continue
-        criteria.append(c.model_copy(update={
-            "rating": proposed.rating, "rationale": proposed.rationale.strip() or c.rationale,
-            "citations": list(dict.fromkeys([*c.citations, *keep(proposed.citations)])),
-        }))
+        criteria.append(
+            c.model_copy(
+                update={
+                    "rating": proposed.rating,
+                    "rationale": proposed.rationale.strip() or c.rationale,
+                    "citations": list(dict.fromkeys([*c.citations, *keep(proposed.citations)])),
+                }
+            )
+        )
     findings = list(offline.findings)
     have = {(f.category, f.component) for f in findings}
     for n, f in enumerate(llm.findings, 1):
         if (f.category, f.component) in have or f.category not in CATEGORIES:
             continue
-        findings.append(Finding(id=f"llm:{f.category}:{n}", category=f.category, severity=f.severity,
-                                component=f.component, message=f.message, suggestion=f.suggestion,
-                                citations=keep(f.citations), origin="llm"))
+        findings.append(
+            Finding(
+                id=f"llm:{f.category}:{n}",
+                category=f.category,
+                severity=f.severity,
+                component=f.component,
+                message=f.message,
+                suggestion=f.suggestion,
+                citations=keep(f.citations),
+                origin="llm",
+            )
+        )
     questions = list(dict.fromkeys([*llm.questions, *offline.questions]))
     challenges = llm.challenges or offline.challenges
-    return draft_type(criteria=criteria, findings=findings, questions=questions, challenges=challenges,
-                      summary=llm.summary.strip() or offline.summary), dropped
+    return draft_type(
+        criteria=criteria,
+        findings=findings,
+        questions=questions,
+        challenges=challenges,
+        summary=llm.summary.strip() or offline.summary,
+    ), dropped
 
 
-def answer_with_llm(question: str, offline: Any, knowledge: Knowledge, settings: Settings) -> Any:
+def answer_with_llm(question: str, offline: Answer, knowledge: Knowledge, settings: Settings) -> Answer:
     from assistant.reasoning.redaction import redact
 
-    sources = [{"id": c.id, "text": " ".join((knowledge.chunk(c.id).text if knowledge.chunk(c.id) else c.excerpt)
-                                              .split())[:SOURCE_CHARS]} for c in offline.citations]
+    sources = []
+    for c in offline.citations:
+        chunk = knowledge.chunk(c.id)
+        sources.append({"id": c.id, "text": " ".join((chunk.text if chunk else c.excerpt).split())[:SOURCE_CHARS]})
     prompt = prompts.render(settings.prompts_dir, "ask.md", sources=sources, question=redact(question)[0])
     try:
         reply = chat_model(settings).invoke(prompt)

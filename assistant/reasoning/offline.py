@@ -15,7 +15,7 @@ from assistant.checks import CheckSpec, load_checks
 from assistant.checks.predicates import ProposalText, affirmed, rx
 from assistant.knowledge_base.framework import Criterion, Question, Rubric
 from assistant.knowledge_base.stack import StackCatalog
-from assistant.models import CriterionResult, Finding
+from assistant.models import CriterionResult, Finding, Rating
 
 
 class Topic(BaseModel):
@@ -57,7 +57,10 @@ def _plain(q: Question) -> str:
 
 
 def rate_criteria(
-    rubric: Rubric, doc: ProposalText, findings: list[Finding], topics: tuple[Topic, ...],
+    rubric: Rubric,
+    doc: ProposalText,
+    findings: list[Finding],
+    topics: tuple[Topic, ...],
     specs: tuple[CheckSpec, ...] | None = None,
 ) -> tuple[list[CriterionResult], list[str]]:
     """Each criterion: weak when a finding counts against it, else strong/neutral/unknown by how many of its
@@ -73,7 +76,7 @@ def rate_criteria(
         citations = [c.citation]
         if against:
             # only minor findings against a criterion cap it at neutral; a blocker or major makes it weak
-            rating = "weak" if any(f.severity in ("blocker", "major") for f in against) else "neutral"
+            rating: Rating = "weak" if any(f.severity in ("blocker", "major") for f in against) else "neutral"
             worst = against[0]
             rationale = f"{rating.capitalize()}: {worst.message}"
             if len(against) > 1:
@@ -86,26 +89,34 @@ def rate_criteria(
             rating = "neutral"
             open_ = [a for a in answers if not a.evidence]
             rationale = (
-                "Partly answered: " + "; ".join(f"{_plain(a.question)} → “{a.evidence}”" for a in answered)
-                + ". Open: " + "; ".join(_plain(a.question) for a in open_)
+                "Partly answered: "
+                + "; ".join(f"{_plain(a.question)} → “{a.evidence}”" for a in answered)
+                + ". Open: "
+                + "; ".join(_plain(a.question) for a in open_)
             )
         else:
             rating = "unknown"
             rationale = "The proposal does not say: " + "; ".join(_plain(a.question) for a in answers)
-        results.append(CriterionResult(id=c.id, group=c.group, name=c.name, rating=rating, rationale=rationale,
-                                       citations=citations))
+        results.append(
+            CriterionResult(
+                id=c.id, group=c.group, name=c.name, rating=rating, rationale=rationale, citations=citations
+            )
+        )
         if c.group == c.name:  # principle criteria are rated, not asked; groups' questions are asked
             for a in answers:
                 if not a.evidence:
-                    req = f" The framework requires: {a.question.requirement}." if a.question.requirement.startswith(
-                        ("Must", "No ", "Always", "Default", "Strong")) else (
-                        f" ({a.question.requirement})" if a.question.requirement else "")
+                    req = (
+                        f" The framework requires: {a.question.requirement}."
+                        if a.question.requirement.startswith(("Must", "No ", "Always", "Default", "Strong"))
+                        else (f" ({a.question.requirement})" if a.question.requirement else "")
+                    )
                     questions.append(f"{a.question.text}{req}")
     return results, questions
 
 
-def challenges(rubric: Rubric, findings: list[Finding], stack: StackCatalog,
-               specs: tuple[CheckSpec, ...] | None = None) -> list[str]:
+def challenges(
+    rubric: Rubric, findings: list[Finding], stack: StackCatalog, specs: tuple[CheckSpec, ...] | None = None
+) -> list[str]:
     """One challenge per anti-pattern found: why it is wrong, the correct approach, the stack's existing answer."""
     by_category = {s.category: s for s in specs or load_checks()}
     seen: set[str] = set()

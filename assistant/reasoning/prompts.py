@@ -11,8 +11,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 @lru_cache(maxsize=4)
 def _env(folder: str) -> Environment:
-    return Environment(loader=FileSystemLoader(folder), undefined=StrictUndefined, autoescape=False,
-                       keep_trailing_newline=True)
+    return Environment(
+        loader=FileSystemLoader(folder), undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+    )
 
 
 def render(folder: Path, name: str, **values: object) -> str:

@@ -45,8 +45,10 @@ def render_markdown(v: Verdict) -> str:
         out += ["### Open questions", ""] + [f"{n}. {q}" for n, q in enumerate(v.questions, 1)] + [""]
     if v.citations:
         out += ["### Sources", ""]
-        for c in v.citations:
-            out.append(f"{nums[c.id]}. `{c.id}` — {c.path} · {c.section} (lines {c.lines[0]}–{c.lines[1]})")
+        for cit in v.citations:
+            out.append(
+                f"{nums[cit.id]}. `{cit.id}` — {cit.path} · {cit.section} (lines {cit.lines[0]}–{cit.lines[1]})"
+            )
         out.append("")
     out.append(f"<sub>engine: {v.engine.mode} ({v.engine.model}), {v.engine.duration_ms} ms</sub>")
     return "\n".join(out) + "\n"

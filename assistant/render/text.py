@@ -18,8 +18,11 @@ SEVERITY_STYLE = {"blocker": "bold red", "major": "yellow", "minor": "cyan", "in
 def verdict_renderable(v: Verdict) -> Group:
     nums = citation_numbers(v)
     head = Text.assemble(
-        (f" {v.verdict.upper()} ", VERDICT_STYLE[v.verdict] + " reverse"), "  ",
-        (f"score {v.score}/100", "bold"), "  ", (v.subject.title, "italic"),
+        (f" {v.verdict.upper()} ", VERDICT_STYLE[v.verdict] + " reverse"),
+        "  ",
+        (f"score {v.score}/100", "bold"),
+        "  ",
+        (v.subject.title, "italic"),
     )
     parts: list[object] = [head, Text(v.summary)]
     if v.engine.fallback_reason:
@@ -32,8 +35,12 @@ def verdict_renderable(v: Verdict) -> Group:
         t.add_column("src", no_wrap=True)
         for f in v.findings:
             where = f"\n{f.location.path}:{f.location.line}" if f.location else ""
-            t.add_row(Text(f.severity, SEVERITY_STYLE[f.severity]), f.category,
-                      f"{f.message}{where}\n→ {f.suggestion}", refs(f.citations, nums))
+            t.add_row(
+                Text(f.severity, SEVERITY_STYLE[f.severity]),
+                f.category,
+                f"{f.message}{where}\n→ {f.suggestion}",
+                refs(f.citations, nums),
+            )
         parts.append(t)
     if v.challenges:
         parts.append(Text("Anti-patterns challenged", "bold"))

@@ -1,0 +1,147 @@
+"""Benchmarks: prints figures, asserts nothing. `python bench/bench.py` (full) or `--quick` (CI smoke).
+
+Full: index of the shared corpus (about 600 files) and a no-change re-index, pure-embedding time for the
+same chunks, search latency p50/p95 (warm), retrieval recall@1/@5 and MRR on evals/retrieval, offline review
+latency p50/p95 (warm) and CLI wall time to a printed verdict."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from assistant.config import Settings  # noqa: E402
+from assistant.knowledge_base.index import IndexStore, embedding_text  # noqa: E402
+from assistant.knowledge_base.knowledge import Knowledge  # noqa: E402
+from assistant.pipeline import review_text  # noqa: E402
+
+CORPUS = PROJECT.parent / "shared" / "corpus" / "homelab" / "repo"
+EXAMPLE = PROJECT / "examples" / "homelab"
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+def bench_index(repo: Path, work: Path) -> tuple[Settings, dict[str, float]]:
+    settings = Settings(index_dir=work / "index", llm="off")
+    t0 = time.perf_counter()
+    report = IndexStore(settings).build(repo)
+    full = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    again = IndexStore(settings).build(repo)
+    noop = time.perf_counter() - t0
+    store = IndexStore(settings)
+    chunks = list(store.all_chunks().values())
+    texts = [embedding_text(c) for c in chunks]
+    t0 = time.perf_counter()
+    store.embedder.embed(texts)
+    pure = time.perf_counter() - t0
+    return settings, {
+        "files": report.files_seen,
+        "chunks": report.chunks_total,
+        "full_index_s": round(full, 1),
+        "embed_in_index_s": round(report.embed_seconds, 1),
+        "embedded_tokens": report.embed_tokens,
+        "pure_embedding_s": round(pure, 1),
+        "noop_reindex_s": round(noop, 2),
+        "noop_reembedded_chunks": again.chunks_added,
+    }
+
+
+def bench_search(settings: Settings, questions: list[dict]) -> dict[str, float]:
+    k = Knowledge(settings)
+    k.search("warm up", k=5)
+    lat: list[float] = []
+    r1 = r5 = 0
+    mrr = 0.0
+    for q in questions:
+        t0 = time.perf_counter()
+        hits = k.search(q["question"], k=10, sources={"repo"})
+        lat.append((time.perf_counter() - t0) * 1000)
+        paths = [h.chunk.path for h in hits]
+        rank = next((i for i, p in enumerate(paths) if p in q["expected"]), None)
+        if rank is not None:
+            mrr += 1 / (rank + 1)
+            r1 += rank == 0
+            r5 += rank < 5
+    n = len(questions)
+    return {
+        "questions": n,
+        "recall_at_1": round(r1 / n, 3),
+        "recall_at_5": round(r5 / n, 3),
+        "mrr": round(mrr / n, 3),
+        "search_p50_ms": round(pct(lat, 0.5), 1),
+        "search_p95_ms": round(pct(lat, 0.95), 1),
+    }
+
+
+def bench_review(settings: Settings, runs: int) -> dict[str, float]:
+    k = Knowledge(settings)
+    cases = [yaml.safe_load(p.read_text())["input"] for p in sorted((PROJECT / "evals/cases/proposals").glob("*.yaml"))]
+    review_text(cases[0], settings, knowledge=k)
+    lat: list[float] = []
+    for i in range(runs):
+        t0 = time.perf_counter()
+        review_text(cases[i % len(cases)], settings, knowledge=k)
+        lat.append((time.perf_counter() - t0) * 1000)
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(settings.index_dir), "ASSISTANT_LLM": "off"}
+    proposal = PROJECT / "examples" / "proposals" / "redis-for-authentik.md"
+    walls = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        subprocess.run(
+            [str(Path(sys.executable).parent / "assistant"), "review", "--proposal", str(proposal), "--format", "text"],
+            env=env,
+            capture_output=True,
+            check=True,
+        )
+        walls.append(time.perf_counter() - t0)
+    return {
+        "reviews": runs,
+        "review_p50_ms": round(pct(lat, 0.5), 1),
+        "review_p95_ms": round(pct(lat, 0.95), 1),
+        "cli_wall_s": round(statistics.median(walls), 2),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="CI smoke: the example repo, few runs")
+    ap.add_argument("--json", type=Path, help="also write the figures here")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="ra-bench-"))
+    figures: dict[str, dict[str, float]] = {}
+    try:
+        repo = EXAMPLE if args.quick or not CORPUS.is_dir() else CORPUS
+        settings, figures["index"] = bench_index(repo, work)
+        figures["index"]["repo"] = str(repo.relative_to(PROJECT.parent))  # type: ignore[assignment]
+        if repo == CORPUS:
+            qs = yaml.safe_load((PROJECT / "evals/retrieval/corpus-questions.yaml").read_text())["questions"]
+            figures["search"] = bench_search(settings, qs)
+        figures["review"] = bench_review(settings, 20 if args.quick else 200)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    for section, values in figures.items():
+        print(f"[{section}]")
+        for key, value in values.items():
+            print(f"  {key:<24} {value}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

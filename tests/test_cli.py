@@ -1,0 +1,91 @@
+"""The real `assistant` console script, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import PROJECT
+
+BIN = Path(sys.executable).parent / "assistant"
+
+
+def run(args: list[str], index_dir: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir), "ASSISTANT_LLM": "off"}
+    env.pop("OPENAI_API_KEY", None)
+    env.pop("OPENAI_BASE_URL", None)
+    proc = subprocess.run([str(BIN), *args], input=stdin, capture_output=True, env=env, cwd=PROJECT, timeout=300)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+
+
+def test_review_json_is_the_contract(example_index: tuple, tmp_path: Path) -> None:
+    settings, _ = example_index
+    proposal = b"Add MinIO on a hostPath volume for Velero backups, configured in its web console."
+    res = run(["review", "--proposal", "-", "--format", "json"], settings.index_dir, proposal)
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["schema_version"] == 1 and data["subject"]["kind"] == "proposal"
+    assert data["verdict"] == "reject" and 0 <= data["score"] <= 100
+    cats = {f["category"] for f in data["findings"]}
+    assert {"overlap", "ephemeral-storage", "state-outside-git"} <= cats
+    assert set(data) == {
+        "schema_version",
+        "subject",
+        "verdict",
+        "score",
+        "criteria",
+        "findings",
+        "questions",
+        "citations",
+        "engine",
+        "challenges",
+        "summary",
+    }
+    ids = {c["id"] for c in data["citations"]}
+    assert all(set(f["citations"]) <= ids for f in data["findings"])
+    assert data["engine"]["mode"] == "offline"
+
+
+def test_fail_on_gates_ci(example_index: tuple) -> None:
+    settings, _ = example_index
+    res = run(
+        ["review", "-p", "-", "--format", "markdown", "--fail-on", "reject"],
+        settings.index_dir,
+        b"Store the Grafana Cloud token in a SOPS-encrypted secret committed to the repo.",
+    )
+    assert res.returncode == 1 and "REJECT" in res.stdout and "secret-in-git" in res.stdout
+
+
+def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
+    empty = run(["review", "--proposal", "-"], tmp_path / "idx", b"  \n")
+    assert empty.returncode == 2 and "empty" in empty.stderr and "Traceback" not in empty.stderr
+    missing = run(["review", "--proposal", str(tmp_path / "nope.md")], tmp_path / "idx")
+    assert missing.returncode == 2 and "not found" in missing.stderr
+    no_index = run(["search", "garage"], tmp_path / "idx")
+    assert no_index.returncode == 2 and "assistant index" in no_index.stderr and "Traceback" not in no_index.stderr
+    bad_repo = run(["index", "--repo", str(tmp_path / "nowhere")], tmp_path / "idx")
+    assert bad_repo.returncode == 2 and "not found" in bad_repo.stderr
+
+
+def test_search_and_ask_cite_sources(example_index: tuple) -> None:
+    settings, _ = example_index
+    res = run(
+        ["search", "restore the postgres database from backup", "--format", "json", "-k", "3"], settings.index_dir
+    )
+    hits = json.loads(res.stdout)
+    assert len(hits) == 3 and all({"id", "path", "section", "lines", "score", "excerpt"} <= set(h) for h in hits)
+    ask = run(["ask", "How do we restore a CNPG database?", "--format", "json"], settings.index_dir)
+    answer = json.loads(ask.stdout)
+    assert answer["citations"] and "[1]" in answer["answer"]
+    routed = run(["ask", "Should we deploy Redis for Authentik?", "--format", "json"], settings.index_dir)
+    assert json.loads(routed.stdout)["findings"][0]["category"] == "overlap"
+
+
+def test_doctor_reports_the_index_and_offline_mode(example_index: tuple) -> None:
+    settings, _ = example_index
+    res = run(["doctor"], settings.index_dir)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "sha256 verified" in res.stdout and "offline" in res.stdout and "chunks" in res.stdout

@@ -1,0 +1,88 @@
+"""The LLM path: the chain's guardrails with a fake chat model (a unit test, said so), and the fallback to
+offline when the server refuses the connection."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from langchain_core.runnables import RunnableLambda
+
+from assistant.knowledge_base.knowledge import Knowledge
+from assistant.pipeline import review_text
+from assistant.reasoning.chain import LLMCriterion, LLMFinding, LLMReasoner, LLMReview
+
+PROPOSAL = "Deploy Bitnami Redis for Authentik, one replica. Monitoring can come later. password: hunter2secret"
+
+
+class FakeStructuredModel:
+    """A fake chat model (unit test only): records the prompt and returns a fixed structured answer."""
+
+    def __init__(self, answer: LLMReview) -> None:
+        self.answer = answer
+        self.prompts: list[str] = []
+
+    def with_structured_output(self, schema, method, include_raw):  # type: ignore[no-untyped-def]
+        def call(prompt: str) -> dict:
+            self.prompts.append(prompt)
+            return {"parsed": self.answer, "raw": None, "parsing_error": None}
+
+        return RunnableLambda(call)
+
+
+def test_llm_cannot_remove_findings_and_bad_citations_are_dropped(example_knowledge: Knowledge) -> None:
+    settings = example_knowledge.settings.model_copy(update={"llm": "auto", "openai_base_url": "http://127.0.0.1:9"})
+    answer = LLMReview(
+        criteria=[
+            LLMCriterion(id="stack-fit", rating="strong", rationale="fine", citations=["made-up#x"]),
+            LLMCriterion(
+                id="principle-alignment/learning-first",
+                rating="strong",
+                rationale="teaches operators",
+                citations=["framework#principle-alignment", "invented#source"],
+            ),
+        ],
+        findings=[
+            LLMFinding(
+                category="no-backup",
+                severity="major",
+                message="No backup story for the sessions.",
+                citations=["framework#operational-cost", "repo:nowhere.md#x"],
+            )
+        ],
+        questions=["What is Authentik's session TTL?"],
+        summary="Use Dragonfly.",
+    )
+    fake = FakeStructuredModel(answer)
+    v = review_text(PROPOSAL, settings, knowledge=example_knowledge, reasoner=LLMReasoner(settings, model=fake))
+    assert v.engine.mode == "llm"
+    cats = {f.category for f in v.findings}
+    assert {"overlap", "no-observability", "single-instance", "no-backup"} <= cats
+    stack_fit = next(c for c in v.criteria if c.id == "stack-fit")
+    assert stack_fit.rating == "weak"  # an overlap finding keeps it weak whatever the model says
+    learning = next(c for c in v.criteria if c.id == "principle-alignment/learning-first")
+    assert learning.rating == "strong" and learning.citations == ["framework#principle-alignment"]
+    assert v.engine.dropped_citations == 2  # invented#source and repo:nowhere.md#x
+    assert v.questions[0] == "What is Authentik's session TTL?"
+    assert "hunter2secret" not in fake.prompts[0] and "[REDACTED:value]" in fake.prompts[0]
+    assert "secret-in-git" in cats and v.verdict == "reject"  # the committed password is a blocker
+
+
+def test_unreachable_llm_falls_back_offline_and_says_so(example_knowledge: Knowledge, tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again at once: connections are refused
+    settings = example_knowledge.settings.model_copy(
+        update={
+            "llm": "auto",
+            "openai_base_url": f"http://127.0.0.1:{port}/v1",
+            "openai_api_key": "x",
+            "max_retries": 0,
+            "timeout": 5.0,
+            "structured_output": "function_calling",
+        }
+    )
+    v = review_text(PROPOSAL, settings, knowledge=example_knowledge, reasoner=LLMReasoner(settings))
+    assert v.engine.mode == "offline"
+    assert v.engine.fallback_reason and "Connection" in v.engine.fallback_reason
+    assert any(f.category == "overlap" for f in v.findings)
