@@ -176,6 +176,25 @@ def _emit_verdict(verdict: object, format: Format) -> None:
 
 
 @app.command()
+def chat(
+    proposal: Annotated[
+        str | None, typer.Option("--proposal", "-p", help="Open with this proposal under review.")
+    ] = None,
+    pr: Annotated[str | None, typer.Option("--pr", help="Open with this pull request under review.")] = None,
+) -> None:
+    """The Textual TUI: conversation, live verdict, cited sources."""
+    import importlib
+
+    settings = _settings()
+    text = None
+    if proposal is not None:
+        from assistant.inputs.proposal import read_proposal
+
+        text, _ = read_proposal(proposal, settings.max_input_bytes)
+    importlib.import_module("tui.app").run_chat(settings, proposal=text, pr=pr)  # assistant never imports tui
+
+
+@app.command()
 def doctor() -> None:
     """What is configured and what works: model, index, embeddings, LLM."""
     from assistant.doctor import run_doctor

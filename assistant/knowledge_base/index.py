@@ -25,6 +25,7 @@ from assistant.knowledge_base.stack import load_stack
 from assistant.models import Chunk
 
 INDEX_VERSION = 2
+WRITE_BATCH = 1000
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
@@ -46,7 +47,7 @@ def embedding_text(chunk: Chunk) -> str:
 
 
 def keyword_text(chunk: Chunk) -> str:
-    return f"{chunk.path} {chunk.section} {chunk.section} {' '.join(chunk.extra.values())}\n{chunk.text}"
+    return f"{chunk.path} {chunk.section} {' '.join(chunk.extra.values())}\n{chunk.text}"
 
 
 def _to_meta(chunk: Chunk, file_key: str, file_hash: str) -> dict[str, Any]:
@@ -78,11 +79,18 @@ def _from_meta(cid: str, doc: str, meta: dict[str, Any]) -> Chunk:
 
 @dataclass
 class Unit:
-    """One file's worth of chunks, replaced as a whole."""
+    """One file's worth of chunks, replaced as a whole; chunked only when it has changed."""
 
     key: str
     digest: str
-    chunks: list[Chunk]
+    make_chunks: Callable[[], list[Chunk]]
+    _chunks: list[Chunk] | None = None
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        if self._chunks is None:
+            self._chunks = self.make_chunks()
+        return self._chunks
 
 
 @dataclass
@@ -189,10 +197,12 @@ class IndexStore:
         units: list[Unit] = []
         fw_text = s.framework_path.read_text(encoding="utf-8")
         units.append(
-            Unit("framework", digest(fw_text), chunk_file(fw_text, "knowledge/framework.md", "framework").chunks)
+            Unit(
+                "framework", digest(fw_text), lambda: chunk_file(fw_text, "knowledge/framework.md", "framework").chunks
+            )
         )
         stack_text = s.stack_path.read_text(encoding="utf-8")
-        units.append(Unit("stack", digest(stack_text), load_stack(s.stack_path).chunks()))
+        units.append(Unit("stack", digest(stack_text), lambda: load_stack(s.stack_path).chunks()))
         if repo is not None:
             walk = walk_repo(repo)
             report.skipped.update(walk.skipped)
@@ -203,10 +213,13 @@ class IndexStore:
 
     @staticmethod
     def _repo_unit(f: RepoFile, report: IndexReport) -> Unit:
-        cf = chunk_file(f.text, f.path, "repo")
-        if cf.malformed:
-            report.malformed_yaml += 1
-        return Unit(f"repo:{f.path}", f.digest, cf.chunks)
+        def make() -> list[Chunk]:
+            cf = chunk_file(f.text, f.path, "repo")
+            if cf.malformed:
+                report.malformed_yaml += 1
+            return cf.chunks
+
+        return Unit(f"repo:{f.path}", f.digest, make)
 
     def _existing(self, col: Any) -> dict[str, str]:
         got = col.get(include=["metadatas"])
@@ -246,8 +259,12 @@ class IndexStore:
 
         wanted = {u.key: u for u in units}
         changed = [u for u in units if existing.get(u.key) != u.digest]
+        empty = [u for u in changed if not u.chunks]  # e.g. a YAML file of comments only: nothing to store
+        if empty:
+            report.skipped["no indexable content"] += len(empty)
+            changed = [u for u in changed if u.chunks]
         removed = [k for k in existing if k not in wanted]
-        report.files_unchanged = len(units) - len(changed)
+        report.files_unchanged = len(units) - len(changed) - len(empty)
         report.files_removed = len(removed)
 
         todo = [c for u in changed for c in u.chunks]
@@ -258,21 +275,21 @@ class IndexStore:
         if isinstance(self.embedder, MiniLMEmbedder) and texts:
             report.embed_tokens = sum(self.embedder.count_tokens(texts))
 
-        offset = 0
         for key in removed:
             target.delete(where={"file_key": key})
+        stale = [u.key for u in changed if existing.get(u.key) is not None]
+        for start in range(0, len(stale), WRITE_BATCH):
+            target.delete(where={"file_key": {"$in": stale[start : start + WRITE_BATCH]}})
+        # whole files per write, many files per call: a call is one transaction in Chroma
+        offset = 0
+        batch: list[tuple[Unit, int]] = []
         for u in changed:
-            n = len(u.chunks)
-            if existing.get(u.key) is not None:
-                target.delete(where={"file_key": u.key})
-            if n:
-                target.upsert(
-                    ids=[c.id for c in u.chunks],
-                    embeddings=vectors[offset : offset + n],
-                    documents=[c.text for c in u.chunks],
-                    metadatas=[_to_meta(c, u.key, u.digest) for c in u.chunks],
-                )
-            offset += n
+            batch.append((u, offset))
+            offset += len(u.chunks)
+            if sum(len(b.chunks) for b, _ in batch) >= WRITE_BATCH:
+                self._write(target, batch, vectors)
+                batch = []
+        self._write(target, batch, vectors)
         report.files_indexed = len(changed)
         report.chunks_added = len(todo)
 
@@ -285,6 +302,20 @@ class IndexStore:
             self._rebuild_keyword(target)
         report.seconds = time.perf_counter() - started
         return report
+
+    @staticmethod
+    def _write(target: Any, batch: list[tuple[Unit, int]], vectors: np.ndarray) -> None:
+        ids: list[str] = []
+        embeddings: list[np.ndarray] = []
+        documents: list[str] = []
+        metadatas: list[dict[str, Any]] = []
+        for u, offset in batch:
+            ids += [c.id for c in u.chunks]
+            embeddings.append(vectors[offset : offset + len(u.chunks)])
+            documents += [c.text for c in u.chunks]
+            metadatas += [_to_meta(c, u.key, u.digest) for c in u.chunks]
+        if ids:
+            target.upsert(ids=ids, embeddings=np.concatenate(embeddings), documents=documents, metadatas=metadatas)
 
     def _embed(self, texts: list[str], progress: Progress | None) -> np.ndarray:
         if not texts:

@@ -7,11 +7,9 @@ from assistant.knowledge_base.index import IndexStore
 from assistant.knowledge_base.keyword import tokenize
 from assistant.models import Hit, Source
 
-RRF_K = 20
-DENSE_WEIGHT = 1.0
-KEYWORD_WEIGHT = 1.0
-CANDIDATES = 40
-PATH_BOOST = 0.004  # per query word found in the chunk's path or heading
+DENSE_WEIGHT = 0.3  # the fused score: 0.3 × dense (min-max over the pool) + 0.7 × BM25 (over its best)
+CANDIDATES = 60
+PATH_BOOST = 0.02  # per query word found in the chunk's path or heading
 
 
 class Retriever:
@@ -23,12 +21,17 @@ class Retriever:
         if not query:
             return []
         pool = max(CANDIDATES, k * 4)
-        dense = self.store.dense(query, pool)
-        keyword = self.store.keyword().search(query, pool)
         fused: dict[str, float] = {}
-        for weight, ranking in ((DENSE_WEIGHT, dense), (KEYWORD_WEIGHT, keyword)):
-            for rank, (cid, _score) in enumerate(ranking):
-                fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
+        dense = self.store.dense(query, pool)
+        if dense:
+            hi, lo = dense[0][1], dense[-1][1]
+            for cid, score in dense:
+                fused[cid] = DENSE_WEIGHT * (score - lo) / (hi - lo + 1e-9)
+        keyword = self.store.keyword().search(query, pool)
+        if keyword:
+            top = keyword[0][1]
+            for cid, score in keyword:
+                fused[cid] = fused.get(cid, 0.0) + (1 - DENSE_WEIGHT) * score / top
         chunks = self.store.chunks(list(fused))
         words = set(tokenize(query))
         hits: list[Hit] = []

@@ -46,9 +46,7 @@ def render_markdown(v: Verdict) -> str:
     if v.citations:
         out += ["### Sources", ""]
         for cit in v.citations:
-            out.append(
-                f"{nums[cit.id]}. `{cit.id}` — {cit.path} · {cit.section} (lines {cit.lines[0]}–{cit.lines[1]})"
-            )
+            out.append(f"{nums[cit.id]}. `{cit.id}` — {cit.path} · {cit.section} (lines {cit.lines[0]}–{cit.lines[1]})")
         out.append("")
     out.append(f"<sub>engine: {v.engine.mode} ({v.engine.model}), {v.engine.duration_ms} ms</sub>")
     return "\n".join(out) + "\n"
