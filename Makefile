@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip -q --disable-pip-version-check
 EXAMPLE_REPO := examples/homelab
 PROPOSAL ?= examples/proposals/redis-for-authentik.md
 
-.PHONY: setup setup-test demo test lint bench eval eval-record screenshot clean
+.PHONY: setup setup-test demo test lint bench cassettes clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -40,3 +40,7 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) .assistant .pytest_cache .mypy_cache .ruff_cache
+
+# Re-record the LLM cassettes against the local llama.cpp server (../shared/tools/local-llm).
+cassettes: setup-test
+	eval "$$(../shared/tools/local-llm start)" && ASSISTANT_RECORD=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_llm_cassettes.py

@@ -17,7 +17,9 @@ CORPUS = PROJECT.parent / "shared" / "corpus" / "homelab"
 
 
 def settings_for(index_dir: Path, **kw: object) -> Settings:
-    return Settings(index_dir=index_dir, llm="off", openai_api_key=None, openai_base_url=None, **kw)
+    """Offline by default whatever the environment says; keyword arguments override."""
+    values: dict[str, object] = {"llm": "off", "openai_api_key": None, "openai_base_url": None, **kw}
+    return Settings(index_dir=index_dir, **values)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

@@ -58,6 +58,9 @@ def chat_model(settings: Settings) -> Any:
         max_retries=settings.max_retries,
         max_tokens=settings.max_tokens,  # type: ignore[call-arg]
         temperature=settings.temperature,
+        # langchain sends max_completion_tokens, which llama.cpp's server ignores (a small model then loops
+        # inside the schema until the context is full): servers by base URL also get the classic max_tokens
+        extra_body={"max_tokens": settings.max_tokens} if settings.openai_base_url else None,
     )
 
 

@@ -1,0 +1,55 @@
+"""Snapshots of the TUI (pytest-textual-snapshot): the main screen after an offline review of a fixed proposal, and
+the help screen, at a fixed terminal size. No index (framework and stack citations only), so the picture depends on
+the framework, the stack catalog and the checks, not on the embedding of a repo. Update with --snapshot-update."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from assistant.knowledge_base.knowledge import Knowledge
+from tests.conftest import PROJECT, settings_for
+from tui.app import ReviewApp
+from tui.history import HISTORY_ENV, HistoryStore
+from tui.widgets.conversation import PromptArea
+
+SIZE = (140, 45)
+PROPOSAL = (PROJECT / "examples" / "proposals" / "redis-for-authentik.md").read_text(encoding="utf-8")
+
+SnapCompare = Callable[..., bool]
+
+
+@pytest.fixture(autouse=True)
+def history_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(HISTORY_ENV, str(tmp_path / "history"))
+
+
+def offline_app(tmp_path: Path, proposal: str | None = None) -> ReviewApp:
+    settings = settings_for(tmp_path / "no-index")
+    return ReviewApp(
+        settings, knowledge=Knowledge(settings), history=HistoryStore(tmp_path / "history"), proposal=proposal
+    )
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait for the review (or the warm-up), then stop the prompt's cursor blinking so the frame is fixed."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    pilot.app.screen.query_one(PromptArea).cursor_blink = False
+    await pilot.pause()
+
+
+def test_main_screen_after_an_offline_review(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert snap_compare(offline_app(tmp_path, PROPOSAL), terminal_size=SIZE, run_before=settle)
+
+
+def test_help_screen(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    async def open_help(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(offline_app(tmp_path), terminal_size=SIZE, run_before=open_help)
