@@ -24,6 +24,7 @@ class Format(StrEnum):
     text = "text"
     markdown = "markdown"
     json = "json"
+    sarif = "sarif"
 
 
 class FailOn(StrEnum):
@@ -139,26 +140,78 @@ def ask(
 
 @app.command()
 def review(
+    pr: Annotated[str | None, typer.Argument(help="Pull request: 123, #123 or its URL (GitHub API).")] = None,
     proposal: Annotated[str | None, typer.Option("--proposal", "-p", help="Proposal file, or - for stdin.")] = None,
+    diff: Annotated[str | None, typer.Option("--diff", help="A unified diff or git format-patch file, or -.")] = None,
+    git: Annotated[str | None, typer.Option("--git", help="A local git range BASE..HEAD.")] = None,
     format: Annotated[Format | None, typer.Option("--format", "-f", help="text on a terminal by default.")] = None,
-    repo: Annotated[Path | None, typer.Option(help="The operator's repo (for context).")] = None,
+    repo: Annotated[Path | None, typer.Option(help="The operator's repo: context for the review.")] = None,
+    github: Annotated[str | None, typer.Option("--github", help="owner/name, when not read from git remote.")] = None,
+    post: Annotated[bool, typer.Option(help="Create or update the review comment on the PR.")] = False,
     fail_on: Annotated[FailOn | None, typer.Option(help="Exit 1 when the verdict is this bad or worse.")] = None,
     offline: Annotated[bool, typer.Option(help="Skip the LLM even if one is configured.")] = False,
 ) -> None:
-    """Review a written proposal against the framework and the indexed repo."""
-    from assistant.inputs.proposal import read_proposal
-    from assistant.pipeline import review_text
-
+    """Review a written proposal, a patch, a local git range or a GitHub pull request."""
     settings = _settings(repo)
     if offline:
         settings.llm = "off"
-    if proposal is None:
-        raise AssistantError("nothing to review", "give --proposal FILE (or - for stdin)")
-    text, ref = read_proposal(proposal, settings.max_input_bytes)
-    verdict = review_text(text, settings, ref=ref)
+    given = [x for x in (pr, proposal, diff, git) if x is not None]
+    if len(given) != 1:
+        raise AssistantError(
+            "give exactly one of: a PR number, --proposal, --diff or --git",
+            "e.g. `assistant review --proposal plan.md` or `assistant review 123`",
+        )
+    context = repo or settings.repo or (Path.cwd() if (Path.cwd() / ".git").exists() else None)
+    if proposal is not None:
+        from assistant.inputs.proposal import read_proposal
+        from assistant.pipeline import review_text
+
+        text, ref = read_proposal(proposal, settings.max_input_bytes)
+        verdict = review_text(text, settings, ref=ref)
+    else:
+        from assistant.pr_review import review_pr
+
+        gh = None
+        number = 0
+        if diff is not None:
+            from assistant.inputs.diff import parse_diff
+
+            raw = sys.stdin.buffer.read() if diff == "-" else _read_file(diff)
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                text = raw.decode("latin-1")
+            request = parse_diff(text, diff if diff != "-" else "stdin", context)
+        elif git is not None:
+            from assistant.inputs.diff import read_git_range
+
+            request = read_git_range(git, context or Path.cwd())
+        else:
+            from assistant.github import GitHub, parse_pr_ref, repo_from_git
+
+            assert pr is not None
+            owner_name, number = parse_pr_ref(pr)
+            gh = GitHub(github or owner_name or repo_from_git(Path.cwd()))
+            request = gh.pull_request(number, context)
+        verdict = review_pr(request, settings, repo=context)
+        if post:
+            if gh is None:
+                raise AssistantError("--post needs a pull request number", "use `assistant review 123 --post`")
+            from assistant.render.markdown import render_markdown
+
+            err.print(f"comment: {gh.upsert_comment(number, render_markdown(verdict))}")
     _emit_verdict(verdict, format or (Format.text if out.is_terminal else Format.markdown))
     if fail_on and (verdict.verdict == "reject" or (fail_on is FailOn.revise and verdict.verdict == "revise")):
         raise typer.Exit(1)
+
+
+def _read_file(path: str) -> bytes:
+    p = Path(path)
+    if not p.is_file():
+        raise AssistantError(f"file not found: {path}")
+    if p.stat().st_size > 20_000_000:
+        raise AssistantError(f"{path} is over 20 MB: too large to review")
+    return p.read_bytes()
 
 
 def _emit_verdict(verdict: object, format: Format) -> None:
@@ -167,7 +220,11 @@ def _emit_verdict(verdict: object, format: Format) -> None:
     from assistant.render.text import print_verdict
 
     assert isinstance(verdict, Verdict)
-    if format is Format.json:
+    if format is Format.sarif:
+        from assistant.render.sarif import render_sarif
+
+        sys.stdout.write(render_sarif(verdict))
+    elif format is Format.json:
         sys.stdout.write(verdict.model_dump_json(indent=2) + "\n")
     elif format is Format.markdown:
         sys.stdout.write(render_markdown(verdict))

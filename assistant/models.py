@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -119,3 +119,4 @@ class Verdict(BaseModel):
     engine: EngineInfo
     challenges: list[str] = Field(default_factory=list)
     summary: str = ""
+    pull_request: dict[str, Any] | None = None  # PR summary, pattern checklist, coverage (pull requests only)

@@ -169,3 +169,21 @@ def default_reasoner(settings: Settings) -> Reasoner:
     from assistant.reasoning.chain import LLMReasoner
 
     return LLMReasoner(settings)
+
+
+def review_pr(pr: str, settings: Settings, *, knowledge: Knowledge | None = None) -> Verdict:
+    """A pull request by number or URL (GitHub API), or a patch file: the entry point for the TUI."""
+    from pathlib import Path
+
+    from assistant.inputs.diff import parse_diff
+    from assistant.pr_review import review_pr as review_pull_request
+
+    repo = settings.repo or (Path.cwd() if (Path.cwd() / ".git").exists() else None)
+    if Path(pr).is_file():
+        request = parse_diff(Path(pr).read_text(encoding="utf-8", errors="replace"), pr, repo)
+    else:
+        from assistant.github import GitHub, parse_pr_ref, repo_from_git
+
+        owner_name, number = parse_pr_ref(pr)
+        request = GitHub(owner_name or repo_from_git(Path.cwd())).pull_request(number, repo)
+    return review_pull_request(request, settings, repo=repo, knowledge=knowledge)

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from textual.command import CommandList, CommandPalette
 from textual.widgets import OptionList, Static
 
 import assistant.pipeline as pipeline
@@ -317,7 +318,13 @@ async def test_copy_toggle_help_palette_and_new_review(example_knowledge: Knowle
         await pilot.press("ctrl+p")  # the command palette runs the same actions
         await pilot.pause()
         await pilot.press(*"New review")
-        await pilot.pause(0.3)
+        assert isinstance(app.screen, CommandPalette)
+        for _ in range(100):  # the palette searches asynchronously: wait for its first hit to be highlighted
+            found = app.screen.query_one(CommandList).highlighted_option
+            if found is not None:
+                break
+            await pilot.pause(0.02)
+        assert found is not None and "New review" in str(found.prompt)
         await pilot.press("enter")
         await pilot.pause()
         assert not app.main.conversation.started and not turns(app)
@@ -469,6 +476,11 @@ def test_conversation_edit_error_and_json_round_trip() -> None:
     assert conv.proposal == "Use Dragonfly for Authentik" and not conv.editing and conv.pending is None
     conv.record_error("boom", None)  # a failed edit restores the proposal it replaced
     assert conv.proposal == "Deploy Redis for Authentik"
+    conv.submit("We need Streams.")  # answers the pending challenge, which stands after the re-review
+    assert [t.kind for t in conv.record_review(verdict_of())] == ["verdict", "note", "question"]
+    conv.begin_edit()
+    conv.submit("Use Dragonfly for Authentik")  # an edit is not an answer: no "still stands" note
+    assert [t.kind for t in conv.record_review(verdict_of())] == ["verdict", "question"]
     conv.record_review(verdict_of(score=55))
     conv.submit("an answer")
     data = json.loads(json.dumps(conv.to_json()))
@@ -568,3 +580,23 @@ def test_service_follows_the_pipeline(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert not service.has_pr_review()
     monkeypatch.setattr(pipeline, "review_pr", lambda pr, settings, knowledge=None: verdict_of(), raising=False)
     assert service.has_pr_review() and service.review_pr("7", service.settings) == verdict_of()
+
+
+async def test_edit_replaces_the_proposal_and_the_verdict_moves(example_knowledge: Knowledge) -> None:
+    revised = (
+        "Point Authentik at the shared Dragonfly (database index 4, ADR 0001) instead of deploying Redis. "
+        "Its ServiceMonitor and PrometheusRule already cover it."
+    )
+    app = make_app(example_knowledge)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, app, BAD)
+        conv = app.main.conversation
+        first = conv.trajectory[-1]
+        await send(pilot, app, "/edit")
+        prompt = app.main.pane.prompt
+        assert prompt.text == BAD and conv.editing and "revised proposal" in str(prompt.border_title)
+        prompt.clear()
+        await send(pilot, app, revised)
+        assert conv.proposal == revised and not conv.editing and len(conv.trajectory) == 2
+        assert conv.verdict is not None and "overlap" not in {f.category for f in conv.verdict.findings}
+        assert conv.trajectory[-1].findings < first.findings and conv.trajectory[-1].score > first.score

@@ -5,6 +5,7 @@ from __future__ import annotations
 from assistant.models import Verdict
 
 ICON = {"approve": "✅", "revise": "🟡", "reject": "⛔"}
+COMMENT_MARKER = "<!-- review-assistant -->"
 RATING = {"strong": "Strong", "neutral": "Neutral", "weak": "Weak", "unknown": "Unknown"}
 
 
@@ -24,6 +25,15 @@ def render_markdown(v: Verdict) -> str:
         v.summary,
         "",
     ]
+    if v.pull_request:
+        pr = v.pull_request
+        out = [COMMENT_MARKER, *out]
+        out += [
+            f"**What it does:** {pr['what']} · **apps:** {', '.join(pr['apps']) or '—'} · "
+            f"**components:** {', '.join(pr['components']) or '—'} · **risk:** {pr['risk']} · "
+            f"**review effort:** {pr['effort']}/5",
+            "",
+        ]
     if v.engine.fallback_reason:
         out += [f"> Offline review: the LLM was unavailable ({v.engine.fallback_reason}).", ""]
     if v.findings:
@@ -48,5 +58,23 @@ def render_markdown(v: Verdict) -> str:
         for cit in v.citations:
             out.append(f"{nums[cit.id]}. `{cit.id}` — {cit.path} · {cit.section} (lines {cit.lines[0]}–{cit.lines[1]})")
         out.append("")
+    if v.pull_request:
+        pr = v.pull_request
+        if pr["checklist"]:
+            out += ["### Pattern checklist", "", "| pattern | item | status | evidence |", "|---|---|---|---|"]
+            out += [f"| {i['pattern']} | {i['item']} | {i['status']} | {i['evidence']} |" for i in pr["checklist"]]
+            out.append("")
+        cov = pr["coverage"]
+        skipped = ", ".join(f"{n} {why}" for why, n in cov["skipped"].items()) or "none"
+        out.append(
+            f"<sub>coverage: {cov['reviewed']} file(s) reviewed · skipped: {skipped}"
+            + (
+                f" · not shown to the LLM (budget): {', '.join(cov['trimmed_for_llm'])}"
+                if cov["trimmed_for_llm"]
+                else ""
+            )
+            + (f" · malformed YAML: {', '.join(cov['malformed_yaml'])}" if cov["malformed_yaml"] else "")
+            + "</sub>"
+        )
     out.append(f"<sub>engine: {v.engine.mode} ({v.engine.model}), {v.engine.duration_ms} ms</sub>")
     return "\n".join(out) + "\n"

@@ -1,0 +1,605 @@
+"""Checks on the parsed manifests of a pull request: anti-patterns with file and line, and the framework's
+design-pattern checklist for each new application, looking beyond the diff at the repo for conventions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from assistant.checks.registry import CheckSpec, load_checks
+from assistant.inputs.diff import ChangedFile, PullRequest
+from assistant.inputs.manifests import Document, LDict, parse_documents, walk
+from assistant.knowledge_base.stack import StackCatalog, alias_pattern
+from assistant.models import Finding, Location
+
+YAML = re.compile(r"\.ya?ml$")
+TEMPLATED = re.compile(r"\$\{[^}]+\}|\{\{.*\}\}")
+HARMLESS_HOST_PATHS = re.compile(r"^/(?:dev|sys|proc|run|var/run|etc/localtime|lib/modules|etc/machine-id)\b")
+SCRATCH = re.compile(r"cache|tmp|temp|scratch|run|sock|shm|transcode|thumb|dev|log", re.I)
+DATA_MOUNT = re.compile(r"data|db|database|storage|upload|media|library|config|state|backup|vault|postgres", re.I)
+CLOUD_HOSTS = re.compile(
+    r"\b[\w.-]*(?:rds\.amazonaws\.com|cache\.amazonaws\.com|dynamodb\.[\w-]+\.amazonaws\.com|"
+    r"datadoghq\.(?:com|eu)|newrelic\.com|grafana\.net|logs\.[\w-]+\.amazonaws\.com)\b",
+    re.I,
+)
+OBSERVABILITY_KINDS = {"ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe"}
+
+
+class ChecklistItem(BaseModel):
+    pattern: str  # the framework design pattern
+    item: str  # the pattern's item as the framework words it
+    status: str  # satisfied | missing | not applicable
+    evidence: str = ""  # file:line, or why
+
+
+@dataclass
+class Context:
+    """The PR's documents and, for conventions beyond the diff, the repo's documents by namespace."""
+
+    pr: PullRequest
+    docs: list[Document] = field(default_factory=list)
+    repo_docs: list[Document] = field(default_factory=list)
+    repo_texts: dict[str, str] = field(default_factory=dict)
+    malformed: list[str] = field(default_factory=list)
+
+    def file(self, path: str) -> ChangedFile | None:
+        return next((f for f in self.pr.files if f.path == path), None)
+
+    def location(self, doc: Document, line: int | None) -> Location | None:
+        """A location only when the line is one the PR adds; otherwise null rather than a wrong one."""
+        f = self.file(doc.path)
+        if f is None or line is None or line not in f.added_lines:
+            return None
+        return Location(path=doc.path, line=line)
+
+
+def build_context(pr: PullRequest, repo: Path | None) -> Context:
+    ctx = Context(pr)
+    for f in pr.reviewed:
+        if not YAML.search(f.path):
+            continue
+        text = f.new_text if f.new_text is not None else f.partial_text
+        docs, bad = parse_documents(text, f.path)
+        ctx.docs.extend(docs)
+        if bad:
+            ctx.malformed.append(f.path)
+    if repo is not None and repo.is_dir():
+        changed = {f.path for f in pr.files}
+        for path in repo.rglob("*"):
+            rel = path.relative_to(repo).as_posix()
+            if rel in changed or "/." in f"/{rel}" or not path.is_file():
+                continue
+            if YAML.search(rel) or rel.endswith((".md", ".tftest.hcl")):
+                try:
+                    ctx.repo_texts[rel] = path.read_text(encoding="utf-8")
+                except (UnicodeDecodeError, OSError):
+                    continue
+    return ctx
+
+
+def repo_docs_for(ctx: Context, namespace: str) -> list[Document]:
+    """The repo's documents that mention a namespace (parsed on demand)."""
+    out: list[Document] = []
+    needle = re.compile(rf"\b{re.escape(namespace)}\b")
+    for rel, text in ctx.repo_texts.items():
+        if YAML.search(rel) and needle.search(text):
+            out.extend(parse_documents(text, rel)[0])
+    return out
+
+
+def _spec(category: str) -> CheckSpec:
+    return next(s for s in load_checks() if s.category == category)
+
+
+def _finding(
+    category: str,
+    key: str,
+    message: str,
+    location: Location | None,
+    component: str | None = None,
+    suggestion: str | None = None,
+) -> Finding:
+    spec = _spec(category)
+    return Finding(
+        id=f"{category}:{key}",
+        category=spec.category,
+        severity=spec.severity,
+        component=component or spec.component,
+        message=message,
+        suggestion=suggestion or spec.suggestion,
+        location=location,
+        citations=list(spec.framework),
+    )
+
+
+NOT_SECRET_KEYS = re.compile(
+    r"^(?:username|user|login|host|hostname|port|database|dbname|db|name|email|"
+    r"ssl-?mode|schema)$",
+    re.I,
+)
+
+
+def secret_values(doc: Document) -> list[tuple[str, str]]:
+    """(section, key) of the literal secret values a Secret commits. Keys that a generator fills in-cluster
+    (secret-generator's autogenerate, a replicator's copy), templated values and plain usernames or hosts
+    are not secret material."""
+    annotations = _get(doc.data, "metadata", "annotations") or {}
+    generated = {
+        k.strip()
+        for v in (annotations.get("secret-generator.v1.mittwald.de/autogenerate") or "",)
+        for k in str(v).split(",")
+        if k.strip()
+    }
+    out = []
+    for section in ("data", "stringData"):
+        values = doc.data.get(section)
+        if not isinstance(values, dict):
+            continue
+        for key, value in values.items():
+            text = "" if value is None else str(value).strip()
+            if not text or TEMPLATED.fullmatch(text) or key in generated:
+                continue
+            if NOT_SECRET_KEYS.match(key) and not re.search(r"://[^/\s:@]+:[^/\s@]+@", text):
+                continue
+            out.append((section, key))
+    return out
+
+
+def _empty_secret(doc: Document) -> bool:
+    return not secret_values(doc)
+
+
+def anti_patterns(ctx: Context, stack: StackCatalog) -> list[Finding]:
+    found: list[Finding] = []
+    covered = [(comp, tool) for comp in stack.components for tool in comp.covers]
+    for doc in ctx.docs:
+        data = doc.data
+        if not isinstance(data, dict):
+            continue
+        kind = doc.kind
+        label = f"{kind or 'values'} {doc.name}".strip()
+        committed = secret_values(doc) if kind == "Secret" else []
+        if committed:
+            section, key = committed[0]
+            keys = ", ".join(k for _, k in committed)
+            found.append(
+                _finding(
+                    "secret-in-git",
+                    f"{doc.path}:{doc.name}",
+                    f"{label} commits secret values to git ({keys}).",
+                    ctx.location(doc, doc.key_line(section, key)),
+                )
+            )
+        if kind == "SealedSecret" or "sops" in data:
+            found.append(
+                _finding(
+                    "secret-in-git",
+                    f"{doc.path}:encrypted",
+                    f"{doc.path} commits an encrypted secret ({'SOPS' if 'sops' in data else kind});"
+                    " the framework: not even encrypted.",
+                    ctx.location(doc, doc.key_line("kind")),
+                )
+            )
+        if kind == "Ingress":
+            found.append(
+                _finding(
+                    "network-exposure",
+                    f"ingress:{doc.name}",
+                    f"Ingress {doc.name} instead of a Gateway API HTTPRoute.",
+                    ctx.location(doc, doc.key_line("kind")),
+                    component="cilium",
+                )
+            )
+        if kind == "Service" and isinstance(data.get("spec"), dict):
+            stype = data["spec"].get("type")
+            if stype == "NodePort" or (stype == "LoadBalancer" and "gateway" not in doc.path):
+                found.append(
+                    _finding(
+                        "network-exposure",
+                        f"service:{doc.name}",
+                        f"Service {doc.name} of type {stype} exposes the app outside the Gateway.",
+                        ctx.location(doc, doc.key_line("spec", "type")),
+                    )
+                )
+        if kind == "HelmRelease":
+            version = _get(data, "spec", "chart", "spec", "version")
+            if _get(data, "spec", "chart", "spec", "chart") and (
+                version is None or re.search(r"[*x]|>=|latest", str(version))
+            ):
+                found.append(
+                    _finding(
+                        "unpinned-version",
+                        f"chart:{doc.name}",
+                        f"HelmRelease {doc.name} does not pin its chart version ({version}).",
+                        ctx.location(doc, doc.key_line("spec", "chart")),
+                    )
+                )
+        cnpg = kind == "Cluster" and str(data.get("apiVersion", "")).startswith("postgresql.cnpg.io")
+        if cnpg and _get(data, "spec", "instances") == 1 and not _runbook_mentions(ctx, doc.namespace or doc.name):
+            found.append(
+                _finding(
+                    "single-instance",
+                    f"cnpg:{doc.name}",
+                    f"CNPG Cluster {doc.name} runs one instance and no runbook documents its recovery.",
+                    ctx.location(doc, doc.key_line("spec", "instances")),
+                )
+            )
+        added = (f := ctx.file(doc.path)) is not None and f.status == "added"  # a patch of a shared cluster is partial
+        if (
+            added
+            and cnpg
+            and not (_get(data, "spec", "backup") or _get(data, "spec", "plugins"))
+            and not any(d.kind == "ScheduledBackup" for d in ctx.docs)
+        ):
+            found.append(
+                _finding(
+                    "no-backup",
+                    f"cnpg:{doc.name}",
+                    f"CNPG Cluster {doc.name} has no backup configured.",
+                    ctx.location(doc, doc.key_line("spec")),
+                    component="cnpg",
+                )
+            )
+        found.extend(_volumes(ctx, doc))
+        found.extend(_images(ctx, doc, covered))
+        for trail, value in walk(data):
+            if isinstance(value, str) and CLOUD_HOSTS.search(value):
+                found.append(
+                    _finding(
+                        "cloud-only",
+                        f"{doc.path}:{CLOUD_HOSTS.search(value).group(0)}",  # type: ignore[union-attr]
+                        f"{label} points at a cloud-only service ({value}).",
+                        ctx.location(doc, _line_of(doc, trail)),
+                    )
+                )
+            if trail and trail[-1] == "hostNetwork" and value is True:
+                found.append(
+                    _finding(
+                        "network-exposure",
+                        f"hostnetwork:{doc.path}",
+                        f"{label} uses hostNetwork: the pod sits on the node's network.",
+                        ctx.location(doc, _line_of(doc, trail)),
+                    )
+                )
+        found.extend(_subcharts(ctx, doc, stack))
+    found.extend(_untested_modules(ctx))
+    return _dedupe(found)
+
+
+def _get(data: Any, *keys: str) -> Any:
+    for k in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(k)
+    return data
+
+
+def _line_of(doc: Document, trail: tuple[str, ...]) -> int | None:
+    node: Any = doc.data
+    line: int | None = None
+    for key in trail:
+        if isinstance(node, LDict) and key in node:
+            line = node.lines.get(key, line)
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+            line = getattr(node, "line", line)
+        else:
+            break
+    return line
+
+
+def _volumes(ctx: Context, doc: Document) -> list[Finding]:
+    out: list[Finding] = []
+    mounts: dict[str, str] = {}
+    for _trail, value in walk(doc.data):
+        if isinstance(value, dict) and "mountPath" in value and "name" in value:
+            mounts[str(value["name"])] = str(value["mountPath"])
+    for trail, value in walk(doc.data):
+        if not isinstance(value, dict):
+            continue
+        kind = (
+            "hostPath"
+            if ("hostPath" in value or value.get("type") == "hostPath")
+            else ("emptyDir" if ("emptyDir" in value or value.get("type") == "emptyDir") else None)
+        )
+        if kind is None:
+            continue
+        name = str(value.get("name") or (trail[-1] if trail else ""))
+        paths = [str(p) for _, p in walk(value) if isinstance(p, str) and p.startswith("/")]
+        paths.append(mounts.get(name, ""))
+        host = value.get("hostPath")
+        host_path = str(host.get("path", "")) if isinstance(host, dict) else str(value.get("hostPath") or "")
+        if kind == "hostPath" and HARMLESS_HOST_PATHS.match(host_path or "/"):
+            continue
+        where = " ".join([name, *paths])
+        if kind == "emptyDir" and (SCRATCH.search(where) or not DATA_MOUNT.search(where)):
+            continue
+        out.append(
+            _finding(
+                "ephemeral-storage",
+                f"{doc.path}:{name}",
+                f"Volume {name or '?'} ({', '.join(p for p in paths if p) or 'no mount path'}) is a {kind}: "
+                "data there is lost when the pod moves.",
+                ctx.location(doc, _line_of(doc, trail)),
+            )
+        )
+    return out
+
+
+def _images(ctx: Context, doc: Document, covered: list[Any]) -> list[Finding]:
+    out: list[Finding] = []
+    for trail, value in walk(doc.data):
+        image: str | None = None
+        tag: Any = None
+        if trail and trail[-1] == "image" and isinstance(value, str):
+            image, _, tag = (
+                value.partition("@")[0].rpartition(":") if ":" in value.split("/")[-1] else (value, "", None)
+            )
+            if "@" in value:
+                tag = "digest"
+        elif isinstance(value, dict) and "repository" in value and isinstance(value["repository"], str):
+            image, tag = value["repository"], value.get("tag", value.get("digest"))
+        if not image:
+            continue
+        line = _line_of(doc, trail)
+        if (tag is None or str(tag).strip() in ("", "latest")) and not TEMPLATED.search(f"{image}{tag or ''}"):
+            out.append(
+                _finding(
+                    "unpinned-version",
+                    f"image:{image}",
+                    f"Image {image} runs {'the latest tag' if tag == 'latest' else 'without a tag'}.",
+                    ctx.location(doc, line),
+                )
+            )
+        last = image.rstrip("/").split("/")[-1]
+        for comp, tool in covered:
+            if alias_pattern(tool.aliases).fullmatch(last):
+                out.append(
+                    _finding(
+                        "overlap",
+                        f"{comp.slug}:{last}",
+                        f"Image {image} adds {tool.name}, which {comp.name} already covers ({comp.purpose}).",
+                        ctx.location(doc, line),
+                        component=comp.slug,
+                        suggestion=f"Use {comp.name} instead of running {tool.name} next to it.",
+                    )
+                )
+    return out
+
+
+def _subcharts(ctx: Context, doc: Document, stack: StackCatalog) -> list[Finding]:
+    out: list[Finding] = []
+    for trail, value in walk(doc.data):
+        if not (isinstance(value, dict) and value.get("enabled") is True and trail):
+            continue
+        key = trail[-1].lower()
+        for comp in stack.components:
+            tools = [t for t in comp.covers if key in {a.lower() for a in t.aliases}]
+            if tools or key in {a.lower() for a in comp.aliases}:
+                name = tools[0].name if tools else key
+                out.append(
+                    _finding(
+                        "overlap",
+                        f"{comp.slug}:subchart-{key}",
+                        f"The chart's bundled {name} is switched on; {comp.name} already provides it.",
+                        ctx.location(doc, _line_of(doc, (*trail, "enabled"))),
+                        component=comp.slug,
+                        suggestion=f"Disable the subchart and point the app at {comp.name}.",
+                    )
+                )
+    return out
+
+
+def _untested_modules(ctx: Context) -> list[Finding]:
+    modules = {m.group(1) for f in ctx.pr.reviewed if (m := re.match(r"(infrastructure/modules/[^/]+)/", f.path))}
+    out = []
+    for module in sorted(modules):
+        tested = any(f.path.startswith(module) and f.path.endswith(".tftest.hcl") for f in ctx.pr.reviewed) or any(
+            p.startswith(module) and p.endswith(".tftest.hcl") for p in ctx.repo_texts
+        )
+        if not tested:
+            out.append(_finding("missing-tests", module, f"{module} has no .tftest.hcl tests.", None))
+    return out
+
+
+def _runbook_mentions(ctx: Context, name: str) -> bool:
+    texts = [f.new_text or "" for f in ctx.pr.reviewed if f.path.endswith(".md")]
+    texts += [t for p, t in ctx.repo_texts.items() if "runbook" in p and p.endswith(".md")]
+    return bool(name) and any(re.search(rf"\b{re.escape(name)}\b", t, re.I) for t in texts)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: dict[str, Finding] = {}
+    for f in findings:
+        seen.setdefault(f.id, f)
+    return list(seen.values())
+
+
+# -- the New Application checklist -----------------------------------------------------------------------
+
+
+def new_apps(ctx: Context) -> list[str]:
+    names = [d.name for d in ctx.docs if d.kind == "Namespace" and d.name]
+    return list(dict.fromkeys(names))
+
+
+def _mentions(doc: Document, app: str) -> bool:
+    return doc.namespace == app or f"/{app}/" in f"/{doc.path}" or Path(doc.path).stem == app
+
+
+def checklist(ctx: Context, app: str) -> tuple[list[ChecklistItem], list[Finding]]:
+    ours = [d for d in ctx.docs if _mentions(d, app) or d.name == app]
+    theirs = [d for d in repo_docs_for(ctx, app) if _mentions(d, app)]
+    both = ours + theirs
+    items: list[ChecklistItem] = []
+    findings: list[Finding] = []
+
+    def where(d: Document) -> str:
+        return f"{d.path}:{d.line}"
+
+    flux = [d for d in both if d.kind in ("HelmRelease", "ResourceSet")]
+    resourceset = [
+        f
+        for f in ctx.pr.reviewed
+        if "resourceset" in f.path.lower() and re.search(rf"\b{re.escape(app)}\b", f.new_text or f.partial_text)
+    ]
+    values = [d for d in ours if not d.kind and Path(d.path).stem == app]
+    if flux or resourceset or values:
+        ev = where(flux[0]) if flux else resourceset[0].path if resourceset else f"{values[0].path} (chart values)"
+        items.append(
+            ChecklistItem(
+                pattern="New Application", item="HelmRelease via ResourceSet", status="satisfied", evidence=ev
+            )
+        )
+    else:
+        items.append(
+            ChecklistItem(
+                pattern="New Application",
+                item="HelmRelease via ResourceSet",
+                status="missing",
+                evidence="no HelmRelease, ResourceSet input or chart values for it in the PR",
+            )
+        )
+    ns = next((d for d in ctx.docs if d.kind == "Namespace" and d.name == app), None)
+    labels = _get(ns.data, "metadata", "labels") if ns else None
+    profile = next((f"{k}: {v}" for k, v in (labels or {}).items() if "network-policy" in k and "profile" in k), None)
+    if ns is not None and profile:
+        items.append(
+            ChecklistItem(
+                pattern="New Application",
+                item="Namespace with network-policy profile label",
+                status="satisfied",
+                evidence=f"{where(ns)} ({profile})",
+            )
+        )
+    elif ns is not None:
+        items.append(
+            ChecklistItem(
+                pattern="New Application",
+                item="Namespace with network-policy profile label",
+                status="missing",
+                evidence=where(ns),
+            )
+        )
+        findings.append(
+            _finding(
+                "network-exposure",
+                f"profile-label:{app}",
+                f"Namespace {app} has no network-policy profile label: default deny leaves it "
+                "either unreachable or hand-patched.",
+                ctx.location(ns, ns.key_line("metadata")),
+                component="cilium",
+                suggestion="Label the namespace with its network-policy profile "
+                "(e.g. network-policy.homelab/profile: internal).",
+            )
+        )
+    secret_refs = any(
+        isinstance(v, dict) and ({"secretKeyRef", "existingSecret", "secretRef"} & set(v))
+        for d in ours
+        for _, v in walk(d.data)
+    )
+    external = [d for d in both if d.kind == "ExternalSecret"]
+    generated = [d for d in ours if d.kind == "Secret" and _empty_secret(d)]
+    if external or generated:
+        d = (external or generated)[0]
+        items.append(
+            ChecklistItem(
+                pattern="New Application",
+                item="ExternalSecret for credentials",
+                status="satisfied",
+                evidence=where(d) + ("" if external else " (generated/replicated in-cluster)"),
+            )
+        )
+    else:
+        items.append(
+            ChecklistItem(
+                pattern="New Application",
+                item="ExternalSecret for credentials",
+                status="missing" if secret_refs else "not applicable",
+                evidence="credentials referenced, no ExternalSecret" if secret_refs else "no credentials referenced",
+            )
+        )
+    monitors = [d for d in both if d.kind in OBSERVABILITY_KINDS]
+    enabled = [
+        d
+        for d in ours
+        for t, v in walk(d.data)
+        if t
+        and t[-1].lower() == "servicemonitor"
+        and (v is True or (isinstance(v, dict) and v.get("enabled", True) is not False))
+    ]
+    canary = [d for d in both if d.kind == "Canary"]
+    if monitors or enabled or canary:
+        d = (monitors or enabled or canary)[0]
+        how = "" if monitors else " (chart values enable a ServiceMonitor)" if enabled else " (canary-checker probe)"
+        items.append(
+            ChecklistItem(
+                pattern="New Application",
+                item="ServiceMonitor + PrometheusRule for observability",
+                status="satisfied",
+                evidence=where(d) + how,
+            )
+        )
+    else:
+        items.append(
+            ChecklistItem(
+                pattern="New Application",
+                item="ServiceMonitor + PrometheusRule for observability",
+                status="missing",
+                evidence="none in the PR, the chart values or the repo",
+            )
+        )
+        findings.append(
+            _finding(
+                "no-observability",
+                f"app:{app}",
+                f"{app} ships without a ServiceMonitor or PrometheusRule (and nothing in the repo "
+                "monitors it): failures would be invisible.",
+                None,
+            )
+        )
+    db = [d for d in both if str(_get(d.data, "apiVersion") or "").startswith("postgresql.cnpg.io")]
+    db += [d for d in ours for _, v in walk(d.data) if isinstance(v, str) and re.search(r"-rw\.[\w.-]+|\bcnpg\b", v)]
+    wants_db = any(
+        isinstance(v, str) and re.search(r"postgres|-rw\.|DB_HOST|DATABASE_URL", v, re.I)
+        for d in ours
+        for _, v in walk(d.data)
+    )
+    items.append(
+        ChecklistItem(
+            pattern="New Application",
+            item="CNPG Cluster if database needed",
+            status="satisfied" if db else "missing" if wants_db else "not applicable",
+            evidence=where(db[0]) if db else "database settings without a CNPG resource" if wants_db else "no database",
+        )
+    )
+    garage = [d for d in both if d.kind.startswith("Garage")]
+    wants_s3 = any(isinstance(v, str) and re.search(r"\bs3\b|bucket", v, re.I) for d in ours for _, v in walk(d.data))
+    items.append(
+        ChecklistItem(
+            pattern="New Application",
+            item="GarageBucketClaim if S3 storage needed",
+            status="satisfied" if garage else "missing" if wants_s3 else "not applicable",
+            evidence=where(garage[0])
+            if garage
+            else "S3 settings without a Garage bucket"
+            if wants_s3
+            else "no object storage",
+        )
+    )
+    routes = [d for d in ours if d.kind == "HTTPRoute"]
+    if routes:
+        items.append(
+            ChecklistItem(
+                pattern="New Network Exposure",
+                item="HTTPRoute for HTTP/HTTPS traffic (Gateway API)",
+                status="satisfied",
+                evidence=where(routes[0]),
+            )
+        )
+    return items, findings

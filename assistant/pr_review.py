@@ -1,0 +1,136 @@
+"""Review a pull request: the same engine as proposals, reading the parsed manifests, with a PR summary,
+the pattern checklist and a coverage footer."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from assistant.checks.manifests import ChecklistItem, anti_patterns, build_context, checklist, new_apps
+from assistant.checks.predicates import ProposalText
+from assistant.config import Settings
+from assistant.errors import AssistantError
+from assistant.inputs.diff import PullRequest
+from assistant.knowledge_base.knowledge import Knowledge
+from assistant.models import SEVERITY_ORDER, EngineInfo, Subject, Verdict
+from assistant.pipeline import Draft, ReviewInput, _cite_house_patterns, _summary, default_reasoner, finish
+from assistant.reasoning.offline import challenges, load_topics, rate_criteria
+from assistant.reasoning.redaction import redact
+
+PRIORITY = [r"^infrastructure/", r"\.ya?ml$", r"\.(?:tf|hcl)$", r"\.md$"]
+LLM_BUDGET_CHARS = 24_000  # what an LLM sees of the diff at most; manifests and infra first
+
+
+class Coverage(BaseModel):
+    reviewed: int
+    skipped: dict[str, int]
+    trimmed_for_llm: list[str] = Field(default_factory=list)
+    malformed_yaml: list[str] = Field(default_factory=list)
+
+
+class PRSummary(BaseModel):
+    what: str
+    apps: list[str]
+    components: list[str]
+    files: list[str]
+    risk: str
+    effort: int
+    checklist: list[ChecklistItem]
+    coverage: Coverage
+
+
+def _components(pr: PullRequest, knowledge: Knowledge) -> list[str]:
+    text = " ".join(f.path for f in pr.files)
+    return [
+        c.slug
+        for c in knowledge.stack.components
+        if any(
+            re.search(rf"(?:^|[/_.-]){re.escape(a.lower())}(?:$|[/_.-])", text.lower()) for a in [c.slug, *c.aliases]
+        )
+    ]
+
+
+def _effort(pr: PullRequest) -> int:
+    changed = pr.added + pr.removed
+    return 1 if changed <= 50 else 2 if changed <= 200 else 3 if changed <= 600 else 4 if changed <= 2000 else 5
+
+
+def _llm_text(pr: PullRequest) -> tuple[str, list[str]]:
+    """The PR as an LLM sees it: description, then files by priority until the budget; the rest is named."""
+
+    def rank(path: str) -> int:
+        return next((i for i, p in enumerate(PRIORITY) if re.search(p, path)), len(PRIORITY))
+
+    parts = [f"# {pr.title}\n\n{pr.body}\n"]
+    size = len(parts[0])
+    trimmed: list[str] = []
+    for f in sorted(pr.reviewed, key=lambda f: (rank(f.path), f.path)):
+        block = f"\n## {f.path} ({f.status})\n{f.new_text if f.new_text is not None else f.partial_text}\n"
+        if size + len(block) > LLM_BUDGET_CHARS:
+            trimmed.append(f.path)
+            continue
+        parts.append(block)
+        size += len(block)
+    return "".join(parts), trimmed
+
+
+def review_pr(
+    pr: PullRequest, settings: Settings, *, repo: Path | None = None, knowledge: Knowledge | None = None
+) -> Verdict:
+    started = time.perf_counter()
+    knowledge = knowledge or Knowledge(settings)
+    ctx = build_context(pr, repo)
+    findings = anti_patterns(ctx, knowledge.stack)
+    items: list[ChecklistItem] = []
+    apps = new_apps(ctx)
+    for app in apps:
+        app_items, app_findings = checklist(ctx, app)
+        items += app_items
+        findings += [f for f in app_findings if f.id not in {x.id for x in findings}]
+    for f in findings:
+        f.message = redact(f.message)[0]
+    findings.sort(key=lambda f: (-SEVERITY_ORDER[f.severity], f.category, f.id))
+    _cite_house_patterns(findings, knowledge)
+    text, trimmed = _llm_text(pr)
+    doc = ProposalText.of(text)
+    criteria, questions = rate_criteria(knowledge.rubric, doc, findings, load_topics(knowledge.answers_path))
+    worst = findings[0].severity if findings else None
+    platform = any(f.path.startswith(("kubernetes/platform", "infrastructure/")) for f in pr.files)
+    risk = (
+        "high"
+        if worst == "blocker" or (platform and worst == "major")
+        else ("medium" if worst == "major" or platform else "low")
+    )
+    summary = PRSummary(
+        what=pr.title,
+        apps=apps,
+        components=_components(pr, knowledge),
+        files=[f.path for f in pr.files],
+        risk=risk,
+        effort=_effort(pr),
+        checklist=items,
+        coverage=Coverage(
+            reviewed=len(pr.reviewed), skipped=dict(pr.skipped), trimmed_for_llm=trimmed, malformed_yaml=ctx.malformed
+        ),
+    )
+    redacted, count = redact(text)
+    subject = Subject(kind="pull_request", title=pr.title, ref=pr.ref)
+    offline = Draft(
+        criteria=criteria,
+        findings=findings,
+        questions=questions,
+        challenges=challenges(knowledge.rubric, findings, knowledge.stack),
+        summary=_summary(findings, criteria),
+    )
+    inp = ReviewInput(text, redacted, count, subject, findings, offline, knowledge.search(pr.title, k=6))
+    reasoner = default_reasoner(settings)
+    try:
+        draft, engine = reasoner(inp, knowledge)
+    except AssistantError as exc:
+        draft, engine = offline, EngineInfo(mode="offline", model="offline-rules", fallback_reason=str(exc))
+    verdict = finish(inp, draft, engine, knowledge, started)
+    verdict.pull_request = summary.model_dump()
+    return verdict

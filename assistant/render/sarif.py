@@ -1,0 +1,57 @@
+"""SARIF 2.1.0 for GitHub code scanning: one rule per finding category, help text from the framework."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from assistant import __version__
+from assistant.checks import load_checks
+from assistant.models import Verdict
+
+LEVEL = {"blocker": "error", "major": "error", "minor": "warning", "info": "note"}
+
+
+def render_sarif(v: Verdict) -> str:
+    specs = {s.category: s for s in load_checks()}
+    rules = [
+        {
+            "id": s.category,
+            "name": s.title,
+            "shortDescription": {"text": s.title},
+            "fullDescription": {"text": s.suggestion},
+            "help": {"text": f"{s.suggestion} (framework: {', '.join(s.framework)})"},
+            "defaultConfiguration": {"level": LEVEL[s.severity]},
+        }
+        for s in specs.values()
+    ]
+    results: list[dict[str, Any]] = []
+    for f in v.findings:
+        result: dict[str, Any] = {
+            "ruleId": f.category,
+            "level": LEVEL[f.severity],
+            "message": {"text": f"{f.message} {f.suggestion}".strip()},
+            "partialFingerprints": {"findingId": f.id},
+        }
+        if f.location is not None:
+            region = {"startLine": f.location.line} if f.location.line else {}
+            result["locations"] = [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": f.location.path},
+                        **({"region": region} if region else {}),
+                    }
+                }
+            ]
+        results.append(result)
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "review-assistant", "version": __version__, "rules": rules}},
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(doc, indent=2) + "\n"

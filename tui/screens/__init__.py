@@ -1,0 +1,1 @@
+"""Screens: the main layout and coordination, and the modal help, history and export screens."""

@@ -1,0 +1,400 @@
+"""The main screen: the conversation on the left, the verdict and its sources on the right. It coordinates:
+prompt → Conversation → review worker → replies, verdict panel, sources panel, history."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+from textual.worker import get_current_worker
+
+from assistant.config import Settings
+from assistant.errors import AssistantError
+from assistant.models import Verdict
+from tui.conversation import EDIT_COMMANDS, SKIP_COMMANDS, Conversation
+from tui.editor import editor_command, source_path
+from tui.export import export
+from tui.messages import ChunkLoaded, CitationChosen, OpenSource, PromptSubmitted, ReviewFailed, ReviewFinished
+from tui.screens.export import ExportRequest, ExportScreen
+from tui.screens.help import HelpScreen
+from tui.screens.history import HistoryScreen
+from tui.service import Session
+from tui.widgets.conversation import ConversationPane
+from tui.widgets.sources import SourcesPanel
+from tui.widgets.verdict import VerdictPanel
+
+PROMPT_TITLE = {
+    "challenge": "your answer to the challenge",
+    "question": "your answer",
+}
+
+
+class MainScreen(Screen[None]):
+    AUTO_FOCUS = "#prompt"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", tooltip="this screen"),
+        Binding("ctrl+n", "new_review", "New", tooltip="new review (the current one stays in the history)"),
+        Binding("ctrl+l", "copy_reply", "Copy reply", tooltip="copy the last reply to the clipboard as Markdown"),
+        Binding("ctrl+s", "export", "Export", tooltip="export the verdict: Markdown, JSON, or an ADR in docs/adr/"),
+        Binding("ctrl+r", "history", "History", tooltip="resume a saved conversation"),
+        Binding("ctrl+t", "switch_model", "Model", tooltip="switch between the configured LLM and offline"),
+        Binding("ctrl+o", "open_source", "Open source", tooltip="open the selected source in $EDITOR"),
+        Binding("f2", "toggle_verdict", "Verdict", tooltip="show or hide the verdict panel"),
+        Binding("f3", "toggle_sources", "Sources", tooltip="show or hide the sources panel"),
+        Binding("ctrl+b", "toggle_side", "Panels", show=False, tooltip="show or hide both side panels"),
+    ]
+
+    def __init__(self, session: Session, proposal: str | None = None, pr: str | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.conversation = Conversation()
+        self._initial = proposal
+        self._pr = pr
+        self._seq = 0
+        self.last_export: Path | None = None
+
+    # -- layout ---------------------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="body"):
+            yield ConversationPane(id="conversation")
+            with Vertical(id="side"):
+                yield VerdictPanel(id="verdict")
+                yield SourcesPanel(id="sources")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.session.engine_label
+        if self._initial:
+            self.submit(self._initial)
+        elif self._pr:
+            self.start_pr_review(self._pr)
+        else:
+            self.warm_up()
+
+    @property
+    def pane(self) -> ConversationPane:
+        return self.query_one(ConversationPane)
+
+    @property
+    def verdict_panel(self) -> VerdictPanel:
+        return self.query_one(VerdictPanel)
+
+    @property
+    def sources(self) -> SourcesPanel:
+        return self.query_one(SourcesPanel)
+
+    # -- the conversation -----------------------------------------------------------------------------------------
+
+    @on(PromptSubmitted)
+    def _submitted(self, event: PromptSubmitted) -> None:
+        event.stop()
+        self.submit(event.text)
+
+    def submit(self, text: str) -> None:
+        command = text.strip().lower()
+        if command in SKIP_COMMANDS:
+            self.action_skip()
+            return
+        if command in EDIT_COMMANDS:
+            self.action_edit_proposal()
+            return
+        if command.startswith("/") and " " not in command:
+            self.notify(f"Unknown command {command}: try /skip or /edit (F1 for help)", severity="warning")
+            return
+        turn = self.conversation.submit(text)
+        self.pane.add_turns([turn])
+        if self.conversation.kind == "pull_request":
+            note = self.conversation.note(
+                "Noted; it is kept with the conversation and the ADR. A pull request's verdict is computed from "
+                "its diff, so the answer does not re-score it."
+            )
+            self.pane.add_turns([note, *self.conversation.advance()])
+            self._after_turn()
+            return
+        self.start_review()
+
+    def start_review(self) -> None:
+        self._seq += 1
+        self._busy(True)
+        self.review_worker(self._seq, self.conversation.review_input(), self.session.settings)
+
+    def start_pr_review(self, pr: str) -> None:
+        self._seq += 1
+        self._busy(True)
+        self.pr_worker(self._seq, pr, self.session.settings)
+
+    @work(thread=True, exclusive=True, group="review", exit_on_error=False)
+    def review_worker(self, seq: int, text: str, settings: Settings) -> None:
+        self._post_outcome(seq, lambda: self.session.service.review(text, settings))
+
+    @work(thread=True, exclusive=True, group="review", exit_on_error=False)
+    def pr_worker(self, seq: int, pr: str, settings: Settings) -> None:
+        if not self.session.service.has_pr_review():
+            self.post_message(ReviewFailed(seq, "PR review is not available yet", None, unavailable=True))
+            return
+        self._post_outcome(seq, lambda: self.session.service.review_pr(pr, settings), pr=pr)
+
+    def _post_outcome(self, seq: int, call: Callable[[], Verdict], pr: str | None = None) -> None:
+        """Run the review in this worker thread and post its outcome, unless a newer review superseded it."""
+        worker = get_current_worker()
+        message: ReviewFinished | ReviewFailed
+        try:
+            message = ReviewFinished(seq, call(), pr)
+        except AssistantError as exc:
+            message = ReviewFailed(seq, exc.message, exc.hint)
+        except Exception as exc:  # not expected: show its real cause rather than lose the app
+            self.log.error(f"review failed: {exc!r}")
+            message = ReviewFailed(seq, f"{type(exc).__name__}: {exc}", "this is a bug; please report it")
+        if not worker.is_cancelled:
+            self.post_message(message)
+
+    @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
+    def warm_up(self) -> None:
+        try:
+            self.session.service.warm_up()
+        except Exception as exc:  # the first review will meet the same problem and show it
+            self.log.warning(f"warm-up failed: {exc!r}")
+
+    @on(ReviewFinished)
+    async def _finished(self, event: ReviewFinished) -> None:
+        event.stop()
+        if event.seq != self._seq:
+            return
+        self._busy(False)
+        conv = self.conversation
+        if event.pr is not None and not conv.started:
+            await self.pane.add_turns([conv.start_pull_request(event.pr)])
+        before = conv.trajectory[-1] if conv.trajectory else None
+        turns = conv.record_review(event.verdict)
+        self.verdict_panel.show(event.verdict, before)
+        self.sources.show(event.verdict.citations)
+        await self.pane.add_turns(turns)
+        if event.verdict.engine.fallback_reason:
+            self.notify(
+                f"The LLM failed; this review is offline. {event.verdict.engine.fallback_reason}",
+                title="LLM unavailable",
+                severity="warning",
+                timeout=10,
+            )
+        self._after_turn()
+
+    @on(ReviewFailed)
+    async def _failed(self, event: ReviewFailed) -> None:
+        event.stop()
+        if event.seq != self._seq:
+            return
+        self._busy(False)
+        if event.unavailable:
+            self.notify(event.message, severity="warning")
+            return
+        await self.pane.add_turns([self.conversation.record_error(event.message, event.hint)])
+        self.notify(event.message + (f"\n{event.hint}" if event.hint else ""), title="Cannot review", severity="error")
+        self._after_turn(save=False)
+
+    def _busy(self, busy: bool) -> None:
+        self.pane.set_busy(busy)
+        self.verdict_panel.set_busy(busy)
+
+    def _after_turn(self, save: bool = True) -> None:
+        conv = self.conversation
+        if conv.editing:
+            self.pane.set_prompt_title("revised proposal (replaces the old one)", "edit")
+        elif not conv.started:
+            self.pane.set_prompt_title("proposal", "proposal")
+        elif conv.pending is not None:
+            self.pane.set_prompt_title(PROMPT_TITLE[conv.pending.kind], "answer")
+        else:
+            self.pane.set_prompt_title("more detail (re-reviewed)", "detail")
+        if save and conv.started:
+            try:
+                self.session.history.save(conv)
+            except OSError as exc:
+                self.notify(f"Could not save the conversation: {exc}", severity="error")
+
+    # -- sources ----------------------------------------------------------------------------------------------------
+
+    @on(CitationChosen)
+    def _citation_chosen(self, event: CitationChosen) -> None:
+        event.stop()
+        self.chunk_worker(event.citation_id)
+
+    @work(thread=True, exclusive=True, group="chunk", exit_on_error=False)
+    def chunk_worker(self, citation_id: str) -> None:
+        worker = get_current_worker()
+        try:
+            chunk = self.session.service.chunk(citation_id)
+        except Exception as exc:  # an index error: keep the excerpt, say why the full text is missing
+            self.app.call_from_thread(self.notify, f"Cannot read {citation_id}: {exc}", severity="warning")
+            return
+        if not worker.is_cancelled:
+            self.post_message(ChunkLoaded(citation_id, chunk))
+
+    @on(ChunkLoaded)
+    def _chunk_loaded(self, event: ChunkLoaded) -> None:
+        event.stop()
+        selected = self.sources.selected
+        if event.chunk is not None and selected is not None and selected.id == event.citation_id:
+            self.sources.show_chunk(event.citation_id, event.chunk)
+
+    @on(OpenSource)
+    def _open_source(self, event: OpenSource) -> None:
+        event.stop()
+        self.open_in_editor(event.citation_id)
+
+    def open_in_editor(self, citation_id: str) -> None:
+        cit = next((c for c in self.sources.citations if c.id == citation_id), None)
+        if cit is None:
+            self.notify(f"{citation_id} is not cited here", severity="warning")
+            return
+        path = source_path(cit, self.session.settings)
+        if not path.is_file():
+            self.notify(f"Not found on disk: {path} (is ASSISTANT_REPO set?)", severity="warning")
+            return
+        self.run_external(editor_command(cit, self.session.settings, os.environ))
+
+    def run_external(self, argv: list[str]) -> None:
+        """Suspend the app, run the editor in the terminal, come back."""
+        try:
+            with self.app.suspend():
+                subprocess.run(argv, check=False)
+        except SuspendNotSupported:
+            self.notify(f"This terminal cannot suspend the app; run: {shlex.join(argv)}", severity="warning")
+        except OSError as exc:
+            self.notify(f"Cannot start the editor ({exc}); set $EDITOR", severity="error")
+
+    # -- actions (bindings and the command palette) -----------------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    async def action_new_review(self) -> None:
+        self._seq += 1  # a review still running belongs to the old conversation
+        self._busy(False)
+        self.conversation = Conversation()
+        await self.pane.reset([])
+        self.verdict_panel.show(None)
+        self.sources.show([])
+        self._after_turn()
+        self.pane.prompt.focus()
+
+    def action_copy_reply(self) -> None:
+        reply = self.conversation.last_reply()
+        if reply is None:
+            self.notify("No reply to copy yet", severity="warning")
+            return
+        self.app.copy_to_clipboard(reply)
+        self.notify("Copied the last reply as Markdown")
+
+    def action_skip(self) -> None:
+        turns = self.conversation.skip()
+        if not turns:
+            self.notify("No question is waiting for an answer", severity="warning")
+            return
+        self.pane.add_turns(turns)
+        self._after_turn()
+
+    def action_edit_proposal(self) -> None:
+        if not self.conversation.started or self.conversation.kind != "proposal":
+            self.notify("No proposal to edit yet: type one", severity="warning")
+            return
+        prompt = self.pane.prompt
+        prompt.text = self.conversation.begin_edit()
+        prompt.move_cursor(prompt.document.end)
+        prompt.focus()
+        self._after_turn(save=False)
+
+    def action_export(self) -> None:
+        verdict = self.conversation.verdict
+        if verdict is None:
+            self.notify("Nothing to export yet: review a proposal first", severity="warning")
+            return
+        repo = self.session.settings.repo or Path.cwd()
+        self.app.push_screen(ExportScreen(verdict, repo, Path.cwd()), self._export)
+
+    def _export(self, request: ExportRequest | None) -> None:
+        verdict = self.conversation.verdict
+        if request is None or verdict is None:
+            return
+        repo = self.session.settings.repo or Path.cwd()
+        try:
+            path = export(request.format, verdict, repo=repo, conversation=self.conversation, path=request.path)
+        except OSError as exc:
+            self.notify(f"Export failed: {exc}", severity="error")
+            return
+        self.last_export = path
+        self.notify(f"Exported to {path}", title=f"Export ({request.format})")
+
+    def action_history(self) -> None:
+        self.app.push_screen(HistoryScreen(self.session.history), self._resume)
+
+    async def _resume(self, conversation_id: str | None) -> None:
+        if conversation_id is None:
+            return
+        try:
+            conv = self.session.history.load(conversation_id)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            self.notify(f"Cannot read that conversation: {exc}", severity="error")
+            return
+        await self.resume(conv)
+
+    async def resume(self, conv: Conversation) -> None:
+        self._seq += 1
+        self._busy(False)
+        self.conversation = conv
+        await self.pane.reset(conv.turns)
+        before = conv.trajectory[-2] if len(conv.trajectory) > 1 else None
+        self.verdict_panel.show(conv.verdict, before)
+        self.sources.show(conv.verdict.citations if conv.verdict else [])
+        self._after_turn(save=False)
+        self.pane.prompt.focus()
+        self.notify(f"Resumed: {conv.title}")
+
+    def action_switch_model(self) -> None:
+        if not self.session.llm_available:
+            self.notify(
+                "No LLM is configured (set OPENAI_API_KEY or OPENAI_BASE_URL); reviews stay offline.",
+                severity="warning",
+            )
+            return
+        s = self.session.settings
+        self.session.settings = s.model_copy(update={"llm": "off" if s.llm == "auto" else "auto"})
+        self.sub_title = self.session.engine_label
+        self.notify(f"Reviews now run {self.session.engine_label}, from the next turn")
+
+    def action_toggle_verdict(self) -> None:
+        self._toggle(self.verdict_panel)
+
+    def action_toggle_sources(self) -> None:
+        self._toggle(self.sources)
+
+    def action_toggle_side(self) -> None:
+        side = self.query_one("#side")
+        side.display = not side.display
+
+    def _toggle(self, panel: VerdictPanel | SourcesPanel) -> None:
+        side = self.query_one("#side")
+        if not side.display:
+            side.display = True
+            panel.display = True
+        else:
+            panel.display = not panel.display
+        side.display = self.verdict_panel.display or self.sources.display
+
+    def action_open_source(self) -> None:
+        selected = self.sources.selected
+        if selected is None:
+            self.notify("Select a source first (tab to the sources list)", severity="warning")
+            return
+        self.open_in_editor(selected.id)

@@ -1,0 +1,96 @@
+"""The review service the TUI calls: assistant.pipeline behind three methods, with one Knowledge per app.
+
+The pipeline (Chroma, the embedding model, LangChain) is imported on first use, in a worker thread, so
+the first frame does not wait for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from assistant.config import Settings
+from assistant.errors import AssistantError
+from assistant.models import Chunk, Verdict
+from tui.history import HistoryStore
+
+if TYPE_CHECKING:
+    from assistant.knowledge_base.knowledge import Knowledge
+
+
+class Reviewer(Protocol):
+    """What the TUI needs of a review service (tests and the bench may pass their own)."""
+
+    def review(self, text: str, settings: Settings, ref: str = "-") -> Verdict: ...
+
+    def review_pr(self, pr: str, settings: Settings) -> Verdict: ...
+
+    def has_pr_review(self) -> bool: ...
+
+    def chunk(self, citation_id: str) -> Chunk | None: ...
+
+    def warm_up(self) -> None: ...
+
+
+class ReviewService:
+    def __init__(self, settings: Settings, knowledge: Knowledge | None = None) -> None:
+        self.settings = settings
+        self._knowledge = knowledge
+
+    @property
+    def knowledge(self) -> Knowledge:
+        if self._knowledge is None:
+            from assistant.knowledge_base.knowledge import Knowledge
+
+            self._knowledge = Knowledge(self.settings)
+        return self._knowledge
+
+    def review(self, text: str, settings: Settings, ref: str = "-") -> Verdict:
+        from assistant.pipeline import review_text
+
+        return review_text(text, settings, ref=ref, knowledge=self.knowledge)
+
+    def has_pr_review(self) -> bool:
+        import assistant.pipeline as pipeline
+
+        return hasattr(pipeline, "review_pr")
+
+    def review_pr(self, pr: str, settings: Settings) -> Verdict:
+        import assistant.pipeline as pipeline
+
+        review_pr = getattr(pipeline, "review_pr", None)
+        if review_pr is None:
+            raise AssistantError("PR review is not available yet")
+        verdict = review_pr(pr, settings, knowledge=self.knowledge)
+        if not isinstance(verdict, Verdict):
+            raise AssistantError(f"review_pr returned {type(verdict).__name__}, not a Verdict")
+        return verdict
+
+    def chunk(self, citation_id: str) -> Chunk | None:
+        return self.knowledge.chunk(citation_id)
+
+    def warm_up(self) -> None:
+        """Load what the first review needs (rubric, stack, index handle, the pipeline's imports)."""
+        import assistant.pipeline  # noqa: F401
+
+        k = self.knowledge
+        _ = k.rubric, k.stack, k.indexed
+
+
+@dataclass
+class Session:
+    """What the screens share: the settings (the model switch replaces them), the review service, the history."""
+
+    settings: Settings
+    service: Reviewer
+    history: HistoryStore = field(default_factory=HistoryStore)
+
+    @property
+    def llm_available(self) -> bool:
+        """An LLM is configured, whether or not the switch has turned it off."""
+        return bool(self.settings.openai_api_key or self.settings.openai_base_url)
+
+    @property
+    def engine_label(self) -> str:
+        if self.settings.llm_configured:
+            return f"LLM {self.settings.model}"
+        return "offline (LLM switched off)" if self.llm_available else "offline"

@@ -1,0 +1,1 @@
+"""Widgets by screen region: the conversation, the verdict panel, the sources panel."""

@@ -1,0 +1,111 @@
+"""The conversation pane: the operator's turns as plain text, the assistant's as Markdown, and the prompt."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widget import AwaitMount
+from textual.widgets import Markdown, TextArea
+
+from tui.conversation import Turn
+from tui.messages import PromptSubmitted
+
+KIND_CLASS = {
+    "verdict": "-verdict",
+    "challenge": "-challenge",
+    "question": "-question",
+    "error": "-error",
+    "done": "-done",
+    "note": "-note",
+}
+
+
+PLACEHOLDER = {
+    "proposal": "Describe the change you want reviewed, then press Enter (ctrl+j: new line)",
+    "answer": "Your answer, then Enter · /skip moves on · /edit revises the proposal",
+    "detail": "More detail (re-reviewed) · /edit revises the proposal · ctrl+s exports",
+    "edit": "Revise the proposal, then Enter: it replaces the old one",
+}
+
+
+class OperatorTurn(Markdown):
+    """What the operator typed, as Markdown too (proposals are often Markdown files; paragraphs reflow)."""
+
+    def __init__(self, turn: Turn) -> None:
+        super().__init__(turn.text, classes=f"turn operator -{turn.kind}", open_links=False)
+        self.turn = turn
+        self.border_title = {"proposal": "proposal", "answer": "your answer"}.get(turn.kind, "you")
+
+
+class AssistantTurn(Markdown):
+    """A reply, rendered as Markdown; its source is what "copy last reply" copies."""
+
+    def __init__(self, turn: Turn) -> None:
+        super().__init__(turn.text, classes=f"turn assistant {KIND_CLASS.get(turn.kind, '')}", open_links=False)
+        self.turn = turn
+        self.border_title = {"challenge": "challenge", "question": "question", "error": "error"}.get(
+            turn.kind, "assistant"
+        )
+
+
+class PromptArea(TextArea):
+    """Enter sends; ctrl+j (or shift+enter where the terminal tells it apart) starts a new line."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            text = self.text.strip()
+            if text:
+                self.post_message(PromptSubmitted(text))
+                self.clear()
+            return
+        if event.key in ("ctrl+j", "shift+enter"):
+            event.stop()
+            event.prevent_default()
+            self.insert("\n")
+            return
+        await super()._on_key(event)
+
+
+class ConversationPane(Vertical):
+    """The transcript (anchored to the bottom while the reader is there) and the prompt under it."""
+
+    def compose(self) -> ComposeResult:
+        yield VerticalScroll(id="transcript", can_focus=False)
+        prompt = PromptArea(
+            id="prompt",
+            soft_wrap=True,
+            show_line_numbers=False,
+            tab_behavior="focus",
+            placeholder=PLACEHOLDER["proposal"],
+        )
+        prompt.border_title = "proposal"
+        yield prompt
+
+    def on_mount(self) -> None:
+        self.query_one("#transcript", VerticalScroll).anchor()
+
+    @property
+    def prompt(self) -> PromptArea:
+        return self.query_one(PromptArea)
+
+    def add_turns(self, turns: list[Turn]) -> AwaitMount:
+        widgets = [OperatorTurn(t) if t.role == "operator" else AssistantTurn(t) for t in turns]
+        return self.query_one("#transcript", VerticalScroll).mount_all(widgets)
+
+    async def reset(self, turns: list[Turn]) -> None:
+        transcript = self.query_one("#transcript", VerticalScroll)
+        await transcript.remove_children()
+        if turns:
+            await self.add_turns(turns)
+        transcript.anchor()
+
+    def set_prompt_title(self, title: str, placeholder: str = "proposal") -> None:
+        self.prompt.border_title = title
+        self.prompt.placeholder = PLACEHOLDER[placeholder]
+
+    def set_busy(self, busy: bool) -> None:
+        self.prompt.border_subtitle = "reviewing…" if busy else ""
+        self.set_class(busy, "-busy")
