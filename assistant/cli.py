@@ -225,7 +225,7 @@ def _emit_verdict(verdict: object, format: Format) -> None:
 
         sys.stdout.write(render_sarif(verdict))
     elif format is Format.json:
-        sys.stdout.write(verdict.model_dump_json(indent=2) + "\n")
+        sys.stdout.write(verdict.to_json() + "\n")
     elif format is Format.markdown:
         sys.stdout.write(render_markdown(verdict))
     else:

@@ -120,3 +120,7 @@ class Verdict(BaseModel):
     challenges: list[str] = Field(default_factory=list)
     summary: str = ""
     pull_request: dict[str, Any] | None = None  # PR summary, pattern checklist, coverage (pull requests only)
+
+    def to_json(self) -> str:
+        """The contract's JSON; `pull_request` appears only on pull-request reviews."""
+        return self.model_dump_json(indent=2, exclude={"pull_request"} if self.pull_request is None else None)

@@ -20,7 +20,9 @@ Grow the PVC.
 
 
 def test_markdown_is_chunked_by_heading_with_stable_ids_and_lines() -> None:
-    chunks = chunk_file(MARKDOWN, "docs/runbooks/resize.md").chunks
+    outline, *chunks = chunk_file(MARKDOWN, "docs/runbooks/resize.md").chunks
+    assert outline.id == "repo:docs/runbooks/resize.md#outline"  # the document's headings, for whole-doc questions
+    assert outline.text.startswith("Resizing Volumes\n  Indication\n  Remediation")
     assert [c.id for c in chunks] == [
         "repo:docs/runbooks/resize.md#resizing-volumes",
         "repo:docs/runbooks/resize.md#indication",
@@ -28,7 +30,7 @@ def test_markdown_is_chunked_by_heading_with_stable_ids_and_lines() -> None:
     ]
     assert chunks[1].section == "Resizing Volumes > Indication"
     assert chunks[1].lines == (5, 13) and "kubectl get pvc" in chunks[1].text
-    assert [c.id for c in chunk_file(MARKDOWN, "docs/runbooks/resize.md").chunks] == [c.id for c in chunks]
+    assert [c.id for c in chunk_file(MARKDOWN, "docs/runbooks/resize.md").chunks][1:] == [c.id for c in chunks]
 
 
 def test_multi_document_yaml_is_split_by_resource() -> None:

@@ -33,7 +33,7 @@ def verdict_markdown(verdict: Verdict) -> str:
 
 
 def verdict_json(verdict: Verdict) -> str:
-    return verdict.model_dump_json(indent=2) + "\n"
+    return verdict.to_json() + "\n"
 
 
 def next_adr_number(adr_dir: Path) -> int:

@@ -28,32 +28,26 @@ def verdict_renderable(v: Verdict) -> Group:
     if v.engine.fallback_reason:
         parts.append(Text(f"Offline review: the LLM was unavailable ({v.engine.fallback_reason}).", "yellow"))
     if v.findings:
-        t = Table(title="Findings", title_justify="left", expand=True, show_lines=False)
-        t.add_column("severity", no_wrap=True)
-        t.add_column("category", no_wrap=True)
-        t.add_column("finding")
-        t.add_column("src", no_wrap=True)
+        parts.append(Text("Findings", "bold underline"))
         for f in v.findings:
-            where = f"\n{f.location.path}:{f.location.line}" if f.location else ""
-            t.add_row(
-                Text(f.severity, SEVERITY_STYLE[f.severity]),
-                f.category,
-                f"{f.message}{where}\n→ {f.suggestion}",
-                refs(f.citations, nums),
-            )
-        parts.append(t)
+            where = f"  {f.location.path}:{f.location.line}" if f.location else ""
+            parts.append(Text.assemble((f" {f.severity:<7} ", SEVERITY_STYLE[f.severity]), (f.category, "bold"),
+                                       (where, "cyan"), "  ", (refs(f.citations, nums), "dim")))
+            parts.append(Text(f"   {f.message}"))
+            parts.append(Text(f"   → {f.suggestion}", "green"))
     if v.challenges:
-        parts.append(Text("Anti-patterns challenged", "bold"))
+        parts.append(Text("Anti-patterns challenged", "bold underline"))
         parts.extend(Text(f" • {c}") for c in v.challenges)
-    t = Table(title="Criteria", title_justify="left", expand=True)
-    t.add_column("criterion", no_wrap=True)
-    t.add_column("rating", no_wrap=True)
-    t.add_column("rationale")
-    t.add_column("src", no_wrap=True)
+    parts.append(Text("Criteria", "bold underline"))
+    group = None
     for c in v.criteria:
-        label = c.name if c.name == c.group else f"{c.group} · {c.name}"
-        t.add_row(label, Text(c.rating.capitalize(), RATING_STYLE[c.rating]), c.rationale, refs(c.citations, nums))
-    parts.append(t)
+        if c.group != c.name and c.group != group:
+            parts.append(Text(f" {c.group}", "italic"))
+        group = c.group
+        name = c.name if c.group == c.name else f"  {c.name}"
+        parts.append(Text.assemble((f" {c.rating.capitalize():<8}", RATING_STYLE[c.rating]), (name, "bold"), "  ",
+                                   (refs(c.citations, nums), "dim")))
+        parts.append(Text(f"          {c.rationale}", "dim" if c.rating == "unknown" else ""))
     if v.questions:
         parts.append(Text("Open questions", "bold"))
         parts.extend(Text(f" {n}. {q}") for n, q in enumerate(v.questions, 1))
