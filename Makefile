@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip -q --disable-pip-version-check
 EXAMPLE_REPO := examples/homelab
 PROPOSAL ?= examples/proposals/redis-for-authentik.md
 
-.PHONY: setup setup-test demo test lint bench cassettes clean
+.PHONY: setup setup-test demo test lint eval bench bench-tui screenshot cassettes clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -31,15 +31,28 @@ lint: setup-test
 	$(BIN)/ruff check assistant tui tests bench evals
 	$(BIN)/mypy
 
-test: setup-test lint
-	$(BIN)/pytest -q -p no:cacheprovider
+# lint, the offline eval suite and a benchmark smoke, then the tests (pytest's summary is the last line)
+test: setup-test lint eval
 	$(BIN)/python bench/bench.py --quick
+	$(BIN)/pytest -q -p no:cacheprovider
+
+eval: setup
+	ASSISTANT_INDEX_DIR=.assistant-eval $(BIN)/assistant index --repo $(EXAMPLE_REPO)
+	ASSISTANT_INDEX_DIR=.assistant-eval $(BIN)/assistant eval --offline --format junit --output eval-report.xml
+	@echo "eval: offline suite passed (eval-report.xml)"
+
+screenshot: setup
+	$(BIN)/assistant index --repo $(EXAMPLE_REPO)
+	ASSISTANT_REPO=$(EXAMPLE_REPO) $(BIN)/python -m tui.screenshot docs/tui-main.svg
+
+bench-tui: setup
+	$(BIN)/python bench/bench_tui.py
 
 bench: setup
 	$(BIN)/python bench/bench.py
 
 clean:
-	rm -rf $(VENV) .assistant .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .assistant .assistant-eval eval-report.xml .pytest_cache .mypy_cache .ruff_cache
 
 # Re-record the LLM cassettes against the local llama.cpp server (../shared/tools/local-llm).
 cassettes: setup-test

@@ -251,6 +251,56 @@ def chat(
     importlib.import_module("tui.app").run_chat(settings, proposal=text, pr=pr)  # assistant never imports tui
 
 
+@app.command(name="eval")
+def eval_(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Case files or folders (default: evals/cases).")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="text | json | junit")] = "text",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
+    compare_with: Annotated[Path | None, typer.Option("--compare", help="An earlier --format json report.")] = None,
+    repo: Annotated[Path | None, typer.Option(help="Repo the index was built from (for patch cases).")] = None,
+    offline: Annotated[bool, typer.Option(help="Skip the LLM even if one is configured.")] = False,
+) -> None:
+    """The prompt eval suite: per-case pass/fail, metrics, exit 1 under thresholds or on a critical/high failure."""
+    from assistant.config import PROJECT_DIR
+    from assistant.evaluation.cases import load_cases
+    from assistant.evaluation.judge import make_judge
+    from assistant.evaluation.metrics import summarise
+    from assistant.evaluation.report import compare, print_report, to_json, to_junit
+    from assistant.evaluation.runner import run_case
+    from assistant.knowledge_base.knowledge import Knowledge
+
+    settings = _settings(repo)
+    if offline:
+        settings.llm = "off"
+    cases = load_cases(paths or [PROJECT_DIR / "evals" / "cases"])
+    if not cases:
+        raise AssistantError("no eval cases found", "give case files or folders")
+    knowledge = Knowledge(settings)
+    judge = make_judge(settings)
+    results = [run_case(c, settings, knowledge, judge) for c in cases]
+    summary = summarise(cases, results, settings.eval_thresholds)
+    if format == "json":
+        report = to_json(results, summary)
+    elif format == "junit":
+        report = to_junit(results, summary)
+    else:
+        report = ""
+        print_report(results, summary, out)
+    if report and output:  # the machine report to the file, the table to the terminal
+        output.write_text(report)
+        print_report(results, summary, out)
+    elif report:
+        sys.stdout.write(report)
+    elif output:
+        output.write_text(to_json(results, summary))
+    if compare_with is not None:
+        old = json.loads(compare_with.read_text())
+        for line in compare(old, results, summary):
+            err.print(line)
+    if summary.gate_failures:
+        raise typer.Exit(1)
+
+
 @app.command()
 def doctor() -> None:
     """What is configured and what works: model, index, embeddings, LLM."""

@@ -15,10 +15,12 @@ _PROPOSAL = re.compile(
     r"^\s*(?:please\s+)?(?:add|deploy|install|introduce|adopt|replace|migrate|switch|run|set\s+up|spin\s+up)\b|"
     r"\b(?:should|shall|could|can)\s+(?:we|i)\s+(?:add|deploy|use|run|install|introduce|switch|replace|migrate|"
     r"adopt|set\s+up|spin\s+up|bring\s+in|move|host|self-host)\b|"
-    r"\b(?:i|we)\s+(?:want|would\s+like|'d\s+like|plan|am\s+planning|are\s+planning|intend|need)\s+to\s+"
-    r"(?:add|deploy|use|run|install|introduce|switch|replace|migrate|adopt|set\s+up|spin\s+up|host|self-host)\b|"
+    r"\b(?:i|we)(?:\s+|'|’)(?:want|would\s+like|d\s+like|'d\s+like|plan|am\s+planning|are\s+planning|intend|need|"
+    r"m\s+planning|re\s+planning)\s+to\s+"
+    r"(?:add|deploy|use|run|install|introduce|switch|replace|migrate|adopt|set\s+up|spin\s+up|host|self-host|ship|"
+    r"move|put|store|expose)\b|"
     r"\b(?:thinking\s+(?:of|about)|proposal:|proposing|let'?s)\s+(?:adding|deploying|using|running|installing|add|"
-    r"deploy|use|run|install|move|switch)\b",
+    r"deploy|use|run|install|move|switch|ship|shipping|moving|put|store|expose)\b",
     re.I,
 )
 

@@ -31,8 +31,15 @@ def verdict_renderable(v: Verdict) -> Group:
         parts.append(Text("Findings", "bold underline"))
         for f in v.findings:
             where = f"  {f.location.path}:{f.location.line}" if f.location else ""
-            parts.append(Text.assemble((f" {f.severity:<7} ", SEVERITY_STYLE[f.severity]), (f.category, "bold"),
-                                       (where, "cyan"), "  ", (refs(f.citations, nums), "dim")))
+            parts.append(
+                Text.assemble(
+                    (f" {f.severity:<7} ", SEVERITY_STYLE[f.severity]),
+                    (f.category, "bold"),
+                    (where, "cyan"),
+                    "  ",
+                    (refs(f.citations, nums), "dim"),
+                )
+            )
             parts.append(Text(f"   {f.message}"))
             parts.append(Text(f"   → {f.suggestion}", "green"))
     if v.challenges:
@@ -45,8 +52,14 @@ def verdict_renderable(v: Verdict) -> Group:
             parts.append(Text(f" {c.group}", "italic"))
         group = c.group
         name = c.name if c.group == c.name else f"  {c.name}"
-        parts.append(Text.assemble((f" {c.rating.capitalize():<8}", RATING_STYLE[c.rating]), (name, "bold"), "  ",
-                                   (refs(c.citations, nums), "dim")))
+        parts.append(
+            Text.assemble(
+                (f" {c.rating.capitalize():<8}", RATING_STYLE[c.rating]),
+                (name, "bold"),
+                "  ",
+                (refs(c.citations, nums), "dim"),
+            )
+        )
         parts.append(Text(f"          {c.rationale}", "dim" if c.rating == "unknown" else ""))
     if v.questions:
         parts.append(Text("Open questions", "bold"))

@@ -1,0 +1,85 @@
+"""Summary metrics of an eval run, and the gate against thresholds."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from assistant.config import EvalThresholds
+from assistant.evaluation.cases import Case
+from assistant.evaluation.runner import CaseResult
+
+
+class Summary(BaseModel):
+    cases: int
+    passed: int
+    failed: int
+    skipped: int
+    category_recall: float | None = None
+    category_precision: float | None = None
+    verdict_accuracy: float | None = None
+    keyword_pass_rate: dict[str, float] = Field(default_factory=dict)  # by severity
+    citation_validity: float = 1.0
+    retrieval_recall_at_k: float | None = None
+    structured_output_validity: float | None = None
+    tokens: int = 0
+    gate_failures: list[str] = Field(default_factory=list)
+
+
+def summarise(cases: list[Case], results: list[CaseResult], thresholds: EvalThresholds) -> Summary:
+    by_id = {c.id: c for c in cases}
+    tp = fp = fn = 0
+    verdict_ok = verdict_n = 0
+    for r in results:
+        case = by_id[r.id]
+        if r.skipped or case.categories is None:
+            continue
+        want = set(case.categories)
+        got = set(r.categories)
+        tp += len(want & got)
+        fn += len(want - got)
+        fp += len((got - want) & set(case.absent_categories)) + (len(got) if case.clean else 0)
+        if case.verdict:
+            verdict_n += 1
+            verdict_ok += r.verdict in case.verdict
+    keyword_rate: dict[str, float] = {}
+    for sev in ("critical", "high", "medium", "low"):
+        scored = [r for r in results if r.severity == sev and not r.skipped]
+        if scored:
+            keyword_rate[sev] = round(
+                sum(not any("keyword" in x or "none of" in x for x in r.reasons) for r in scored) / len(scored), 3
+            )
+    cited = sum(len(r.cited) for r in results)
+    invalid = sum(r.invalid_citations for r in results)
+    with_sources = [r for r in results if by_id[r.id].sources and not r.skipped]
+    llm = [r for r in results if r.engine_mode == "llm" or r.fallback]
+    s = Summary(
+        cases=len(results),
+        passed=sum(r.passed and not r.skipped for r in results),
+        failed=sum(not r.passed for r in results),
+        skipped=sum(r.skipped for r in results),
+        category_recall=round(tp / (tp + fn), 3) if tp + fn else None,
+        category_precision=round(tp / (tp + fp), 3) if tp + fp else None,
+        verdict_accuracy=round(verdict_ok / verdict_n, 3) if verdict_n else None,
+        keyword_pass_rate=keyword_rate,
+        citation_validity=round(1 - invalid / cited, 4) if cited else 1.0,
+        retrieval_recall_at_k=round(
+            sum(any(p in by_id[r.id].sources for p in r.cited_paths) for r in with_sources) / len(with_sources), 3
+        )
+        if with_sources
+        else None,
+        structured_output_validity=round(sum(r.engine_mode == "llm" for r in llm) / len(llm), 3) if llm else None,
+        tokens=sum(r.tokens for r in results),
+    )
+    gates = [
+        f"{r.severity} case failed: {r.id}" for r in results if not r.passed and r.severity in ("critical", "high")
+    ]
+    for name, value, floor in (
+        ("category recall", s.category_recall, thresholds.category_recall),
+        ("category precision", s.category_precision, thresholds.category_precision),
+        ("verdict accuracy", s.verdict_accuracy, thresholds.verdict_accuracy),
+        ("citation validity", s.citation_validity, thresholds.citation_validity),
+    ):
+        if value is not None and value < floor:
+            gates.append(f"{name} {value} < {floor}")
+    s.gate_failures = gates
+    return s
