@@ -118,6 +118,42 @@ def bench_review(settings: Settings, runs: int) -> dict[str, float]:
     }
 
 
+def bench_pr(settings: Settings) -> dict[str, float]:
+    """Each real PR of the corpus (with the repo as context), and a synthetic 5,000-line diff."""
+    from assistant.inputs.diff import parse_diff
+    from assistant.pr_review import review_pr
+
+    k = Knowledge(settings)
+    patches = sorted((CORPUS.parent / "prs").glob("*.patch"))
+    review_pr(parse_diff(patches[0].read_text(), "warm-up", CORPUS), settings, repo=CORPUS, knowledge=k)
+    times = []
+    for patch in patches:
+        t0 = time.perf_counter()
+        review_pr(parse_diff(patch.read_text(), patch.name, CORPUS), settings, repo=CORPUS, knowledge=k)
+        times.append(time.perf_counter() - t0)
+    docs = "".join(
+        f"+---\n+apiVersion: v1\n+kind: ConfigMap\n+metadata:\n+  name: cm-{i}\n+  namespace: app\n+data:\n"
+        f"+  key: value-{i}\n+  image: ghcr.io/example/app:v1.{i}\n+  other: x\n"
+        for i in range(50)
+    )  # 500 lines a file, ten files: 5,000 added lines
+    diff = "".join(
+        f"diff --git a/app/f{n}.yaml b/app/f{n}.yaml\nnew file mode 100644\n--- /dev/null\n+++ b/app/f{n}.yaml\n"
+        f"@@ -0,0 +1,500 @@\n{docs}"
+        for n in range(10)
+    )
+    t0 = time.perf_counter()
+    synthetic = parse_diff(diff, "synthetic")
+    assert synthetic.added == 5000 and not synthetic.skipped
+    review_pr(synthetic, settings, knowledge=k)
+    big = time.perf_counter() - t0
+    return {
+        "corpus_prs": len(times),
+        "corpus_pr_max_s": round(max(times), 2) if times else 0.0,
+        "corpus_pr_median_s": round(statistics.median(times), 2) if times else 0.0,
+        "diff_5000_lines_s": round(big, 2),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="CI smoke: the example repo, few runs")
@@ -132,6 +168,7 @@ def main() -> None:
         if repo == CORPUS:
             qs = yaml.safe_load((PROJECT / "evals/retrieval/corpus-questions.yaml").read_text())["questions"]
             figures["search"] = bench_search(settings, qs)
+            figures["pull_requests"] = bench_pr(settings)
         figures["review"] = bench_review(settings, 20 if args.quick else 200)
     finally:
         shutil.rmtree(work, ignore_errors=True)
