@@ -77,6 +77,8 @@ def index(
         + (f" · malformed YAML indexed as text: {report.malformed_yaml}" if report.malformed_yaml else "")
     )
     out.print(f"index: {store.location}")
+    if report.set_aside:
+        out.print(f"[yellow]the old index could not be read; it was kept at {report.set_aside}[/]")
 
 
 @app.command()

@@ -88,3 +88,20 @@ def test_rebuild_swaps_in_a_complete_index(tmp_path: Path, repo_copy: Path) -> N
     before = IndexStore(settings).stats()["chunks"]
     report = IndexStore(settings).build(repo_copy, rebuild=True)
     assert report.rebuilt and IndexStore(settings).stats()["chunks"] == before
+
+
+def test_a_corrupt_index_is_named_and_rebuild_recovers(tmp_path: Path, repo_copy: Path) -> None:
+    settings = settings_for(tmp_path / "idx")
+    IndexStore(settings).build(repo_copy)
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()  # chromadb keeps one open system per path in a process
+    db = tmp_path / "idx" / "chroma" / "chroma.sqlite3"
+    raw = bytearray(db.read_bytes())
+    raw[100:4000] = b"x" * 3900
+    db.write_bytes(bytes(raw))
+    with pytest.raises(IndexMissingError, match="--rebuild"):
+        IndexStore(settings).collection()
+    report = IndexStore(settings).build(repo_copy, rebuild=True)
+    assert report.chunks_total > 100 and IndexStore(settings).exists()
+    assert list((tmp_path / "idx").glob("chroma.unreadable-*"))  # the broken store is kept aside, not deleted

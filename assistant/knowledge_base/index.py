@@ -107,6 +107,7 @@ class IndexReport:
     embed_tokens: int = 0
     seconds: float = 0.0
     rebuilt: bool = False
+    set_aside: str | None = None  # an unreadable store moved aside by --rebuild
 
 
 class IndexStore:
@@ -230,6 +231,8 @@ class IndexStore:
             raise InputError(f"repo path not found or not a folder: {repo}")
         started = time.perf_counter()
         report = IndexReport(rebuilt=rebuild)
+        if rebuild and not self.settings.chroma_url:
+            report.set_aside = self._set_aside_if_unreadable()
         units = self._units(repo, report)
         name = self.settings.collection
         live = None if rebuild else self._get_collection(name)
@@ -316,6 +319,22 @@ class IndexStore:
             metadatas += [_to_meta(c, u.key, u.digest) for c in u.chunks]
         if ids:
             target.upsert(ids=ids, embeddings=np.concatenate(embeddings), documents=documents, metadatas=metadatas)
+
+    def _set_aside_if_unreadable(self) -> str | None:
+        """A corrupt local store cannot be rebuilt in place: keep it aside (nothing is lost) and start afresh."""
+        try:
+            self.client.list_collections()
+        except Exception:
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            folder = self.settings.index_dir / "chroma"
+            aside = folder.with_name(f"chroma.unreadable-{int(time.time())}")
+            if folder.exists():
+                folder.rename(aside)
+            SharedSystemClient.clear_system_cache()  # chromadb keeps the broken system for this path otherwise
+            self._client = None
+            return str(aside)
+        return None
 
     def _embed(self, texts: list[str], progress: Progress | None) -> np.ndarray:
         if not texts:
