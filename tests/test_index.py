@@ -105,3 +105,34 @@ def test_a_corrupt_index_is_named_and_rebuild_recovers(tmp_path: Path, repo_copy
     report = IndexStore(settings).build(repo_copy, rebuild=True)
     assert report.chunks_total > 100 and IndexStore(settings).exists()
     assert list((tmp_path / "idx").glob("chroma.unreadable-*"))  # the broken store is kept aside, not deleted
+
+
+def test_a_chroma_server_by_url(tmp_path: Path, repo_copy: Path) -> None:
+    """ASSISTANT_CHROMA_URL: a real Chroma server (the `chroma` command of the installed package) on loopback."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    chroma = Path(sys.executable).parent / "chroma"
+    server = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
+                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.3)
+        settings = settings_for(tmp_path / "local", chroma_url=f"http://127.0.0.1:{port}")
+        report = IndexStore(settings).build(repo_copy)
+        assert report.chunks_total > 100 and not (tmp_path / "local" / "chroma").exists()
+        hits = Knowledge(settings).search("GarageBucket paperless archive", k=3)
+        assert hits and hits[0].chunk.source == "repo"
+        assert IndexStore(settings).build(repo_copy).chunks_added == 0  # incremental against the server too
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
