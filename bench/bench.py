@@ -63,29 +63,18 @@ def bench_index(repo: Path, work: Path) -> tuple[Settings, dict[str, float]]:
 
 
 def bench_search(settings: Settings, questions: list[dict]) -> dict[str, float]:
+    from assistant.evaluation.retrieval import retrieval_metrics
+
     k = Knowledge(settings)
     k.search("warm up", k=5)
-    lat: list[float] = []
-    r1 = r5 = 0
-    mrr = 0.0
-    for q in questions:
-        t0 = time.perf_counter()
-        hits = k.search(q["question"], k=10, sources={"repo"})
-        lat.append((time.perf_counter() - t0) * 1000)
-        paths = [h.chunk.path for h in hits]
-        rank = next((i for i, p in enumerate(paths) if p in q["expected"]), None)
-        if rank is not None:
-            mrr += 1 / (rank + 1)
-            r1 += rank == 0
-            r5 += rank < 5
-    n = len(questions)
+    m = retrieval_metrics(k, questions)
     return {
-        "questions": n,
-        "recall_at_1": round(r1 / n, 3),
-        "recall_at_5": round(r5 / n, 3),
-        "mrr": round(mrr / n, 3),
-        "search_p50_ms": round(pct(lat, 0.5), 1),
-        "search_p95_ms": round(pct(lat, 0.95), 1),
+        "questions": m.questions,
+        "recall_at_1": m.recall_at_1,
+        "recall_at_5": m.recall_at_5,
+        "mrr": m.mrr,
+        "search_p50_ms": round(pct(m.latencies_ms, 0.5), 1),
+        "search_p95_ms": round(pct(m.latencies_ms, 0.95), 1),
     }
 
 

@@ -51,3 +51,22 @@ def corpus_index(tmp_path_factory: pytest.TempPathFactory, corpus_repo: Path) ->
     settings = settings_for(tmp_path_factory.mktemp("corpus-index"), repo=corpus_repo)
     IndexStore(settings).build(corpus_repo)
     return settings
+
+
+def refused_llm_settings(settings: Settings) -> Settings:
+    """An LLM configured at a loopback port that refuses connections (bound, then closed at once)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return settings.model_copy(
+        update={
+            "llm": "auto",
+            "openai_base_url": f"http://127.0.0.1:{port}/v1",
+            "openai_api_key": "x",
+            "max_retries": 0,
+            "timeout": 5.0,
+            "structured_output": "function_calling",
+        }
+    )

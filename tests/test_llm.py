@@ -3,7 +3,6 @@ offline when the server refuses the connection."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 from langchain_core.runnables import RunnableLambda
@@ -11,6 +10,7 @@ from langchain_core.runnables import RunnableLambda
 from assistant.knowledge_base.knowledge import Knowledge
 from assistant.pipeline import review_text
 from assistant.reasoning.chain import LLMCriterion, LLMFinding, LLMReasoner, LLMReview
+from tests.conftest import refused_llm_settings
 
 PROPOSAL = "Deploy Bitnami Redis for Authentik, one replica. Monitoring can come later. password: hunter2secret"
 
@@ -69,19 +69,7 @@ def test_llm_cannot_remove_findings_and_bad_citations_are_dropped(example_knowle
 
 
 def test_unreachable_llm_falls_back_offline_and_says_so(example_knowledge: Knowledge, tmp_path: Path) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # closed again at once: connections are refused
-    settings = example_knowledge.settings.model_copy(
-        update={
-            "llm": "auto",
-            "openai_base_url": f"http://127.0.0.1:{port}/v1",
-            "openai_api_key": "x",
-            "max_retries": 0,
-            "timeout": 5.0,
-            "structured_output": "function_calling",
-        }
-    )
+    settings = refused_llm_settings(example_knowledge.settings)
     v = review_text(PROPOSAL, settings, knowledge=example_knowledge, reasoner=LLMReasoner(settings))
     assert v.engine.mode == "offline"
     assert v.engine.fallback_reason and "Connection" in v.engine.fallback_reason

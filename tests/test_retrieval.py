@@ -9,6 +9,7 @@ from __future__ import annotations
 import yaml
 
 from assistant.config import Settings
+from assistant.evaluation.retrieval import retrieval_metrics
 from assistant.knowledge_base.index import IndexStore
 from assistant.knowledge_base.knowledge import Knowledge
 from tests.conftest import PROJECT
@@ -22,20 +23,10 @@ def test_question_set_is_large_and_half_paraphrased() -> None:
 
 
 def test_recall_and_mrr_on_the_corpus(corpus_index: Settings) -> None:
-    knowledge = Knowledge(corpus_index)
-    r1 = r5 = 0
-    mrr = 0.0
-    for q in QUESTIONS:
-        paths = [h.chunk.path for h in knowledge.search(q["question"], k=10, sources={"repo"})]
-        rank = next((i for i, p in enumerate(paths) if p in q["expected"]), None)
-        if rank is not None:
-            mrr += 1 / (rank + 1)
-            r1 += rank == 0
-            r5 += rank < 5
-    n = len(QUESTIONS)
-    assert r5 / n >= 0.95, f"recall@5 {r5 / n:.3f}"
-    assert r1 / n >= 0.79, f"recall@1 {r1 / n:.3f}"
-    assert mrr / n >= 0.85, f"MRR {mrr / n:.3f}"
+    m = retrieval_metrics(Knowledge(corpus_index), QUESTIONS)
+    assert m.recall_at_5 >= 0.95, f"recall@5 {m.recall_at_5}"
+    assert m.recall_at_1 >= 0.79, f"recall@1 {m.recall_at_1}"
+    assert m.mrr >= 0.85, f"MRR {m.mrr}"
 
 
 def test_exact_names_are_found(corpus_index: Settings) -> None:

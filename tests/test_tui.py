@@ -4,7 +4,6 @@ index of examples/homelab; plus unit tests of its pure parts (conversation, expo
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from datetime import date
 from pathlib import Path
@@ -17,7 +16,7 @@ import assistant.pipeline as pipeline
 from assistant.config import Settings
 from assistant.knowledge_base.knowledge import Knowledge
 from assistant.models import Citation, CriterionResult, EngineInfo, Finding, Subject, Verdict
-from tests.conftest import settings_for
+from tests.conftest import refused_llm_settings, settings_for
 from tui.app import ReviewApp
 from tui.conversation import ANSWERS_HEADING, Conversation
 from tui.editor import editor_command, source_path
@@ -225,19 +224,7 @@ async def test_resume_a_saved_conversation_from_history(example_knowledge: Knowl
 
 
 async def test_an_llm_failure_falls_back_offline_with_a_notice(example_knowledge: Knowledge) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # closed again at once: connections are refused
-    settings = example_knowledge.settings.model_copy(
-        update={
-            "llm": "auto",
-            "openai_base_url": f"http://127.0.0.1:{port}/v1",
-            "openai_api_key": "x",
-            "max_retries": 0,
-            "timeout": 5.0,
-            "structured_output": "function_calling",
-        }
-    )
+    settings = refused_llm_settings(example_knowledge.settings)
     app = make_app(example_knowledge, settings)
     async with app.run_test(size=SIZE) as pilot:
         assert "LLM" in str(app.main.sub_title)
