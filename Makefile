@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip -q --disable-pip-version-check
 EXAMPLE_REPO := examples/homelab
 PROPOSAL ?= examples/proposals/redis-for-authentik.md
 
-.PHONY: setup setup-test demo test lint eval bench bench-tui screenshot cassettes clean
+.PHONY: setup setup-test demo test lint eval eval-record bench bench-tui screenshot cassettes clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -40,6 +40,13 @@ eval: setup
 	ASSISTANT_INDEX_DIR=.assistant-eval $(BIN)/assistant index --repo $(EXAMPLE_REPO)
 	ASSISTANT_INDEX_DIR=.assistant-eval $(BIN)/assistant eval --offline --format junit --output eval-report.xml
 	@echo "eval: offline suite passed (eval-report.xml)"
+	ASSISTANT_INDEX_DIR=.assistant-none $(BIN)/assistant eval evals/llm --cassettes evals/cassettes
+	@echo "eval: LLM mode replayed from evals/cassettes"
+
+# Re-record the LLM-mode eval cassettes against the local llama.cpp server (../shared/tools/local-llm).
+eval-record: setup
+	eval "$$(../shared/tools/local-llm start)" && ASSISTANT_MAX_TOKENS=700 ASSISTANT_INDEX_DIR=.assistant-none \
+		$(BIN)/assistant eval evals/llm --cassettes evals/cassettes --record
 
 screenshot: setup
 	$(BIN)/assistant index --repo $(EXAMPLE_REPO)
@@ -52,7 +59,7 @@ bench: setup
 	$(BIN)/python bench/bench.py
 
 clean:
-	rm -rf $(VENV) .assistant .assistant-eval eval-report.xml .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .assistant .assistant-eval .assistant-none eval-report.xml .pytest_cache .mypy_cache .ruff_cache
 
 # Re-record the LLM cassettes against the local llama.cpp server (../shared/tools/local-llm).
 cassettes: setup-test

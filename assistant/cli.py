@@ -261,6 +261,8 @@ def eval_(
     compare_with: Annotated[Path | None, typer.Option("--compare", help="An earlier --format json report.")] = None,
     repo: Annotated[Path | None, typer.Option(help="Repo the index was built from (for patch cases).")] = None,
     offline: Annotated[bool, typer.Option(help="Skip the LLM even if one is configured.")] = False,
+    cassettes: Annotated[Path | None, typer.Option(help="LLM mode against recorded cassettes in this folder.")] = None,
+    record: Annotated[bool, typer.Option(help="With --cassettes: record them against the configured LLM.")] = False,
 ) -> None:
     """The prompt eval suite: per-case pass/fail, metrics, exit 1 under thresholds or on a critical/high failure."""
     from assistant.config import PROJECT_DIR
@@ -277,9 +279,27 @@ def eval_(
     cases = load_cases(paths or [PROJECT_DIR / "evals" / "cases"])
     if not cases:
         raise AssistantError("no eval cases found", "give case files or folders")
+    if cassettes is not None:
+        from assistant.evaluation.cassettes import RERECORD, cassette, cassette_name, settings_for_cassettes
+
+        settings = settings_for_cassettes(settings, cassettes, record)
     knowledge = Knowledge(settings)
-    judge = make_judge(settings)
-    results = [run_case(c, settings, knowledge, judge) for c in cases]
+    judge = make_judge(settings) if cassettes is None else None
+    results = []
+    for case in cases:
+        if cassettes is None:
+            results.append(run_case(case, settings, knowledge, judge))
+            continue
+        with cassette(cassettes, case.id, record):
+            result = run_case(case, settings, knowledge, judge)
+        if result.fallback and "CannotOverwriteExistingCassette" in (result.fallback_reason or ""):
+            result.passed = False  # the prompt changed since the recording: say which cassette, and how to fix it
+            stale = f"cassette {cassettes / cassette_name(case.id)} no longer matches: {RERECORD}"
+            result.reasons.append(stale)
+            err.print(stale, soft_wrap=True)
+        elif result.fallback:
+            result.reasons.append(f"LLM fell back offline: {result.fallback_reason}")
+        results.append(result)
     summary = summarise(cases, results, settings.eval_thresholds)
     if format == "json":
         report = to_json(results, summary)

@@ -104,3 +104,22 @@ def test_instruction_suite_gate_and_compare(example_index: tuple, tmp_path: Path
     assert res.returncode == 1  # a critical case failed
     assert "critical case failed: architecture-review/redis-overlap" in res.stdout
     assert "broke: architecture-review/redis-overlap" in res.stderr
+
+
+def test_llm_mode_replays_cassettes_and_names_a_stale_one(tmp_path: Path) -> None:
+    """LLM-mode evals replay recorded cassettes; a changed prompt fails naming the cassette and the fix."""
+    import shutil
+
+    none = tmp_path / "no-index"
+    ok = run(["eval", "evals/llm", "--cassettes", "evals/cassettes", "--format", "json"], none)
+    assert ok.returncode == 0, ok.stdout[-2000:] + ok.stderr[-2000:]
+    data = json.loads(ok.stdout)
+    assert data["summary"]["failed"] == 0 and data["summary"]["structured_output_validity"] is not None
+    cases = tmp_path / "cases"
+    shutil.copytree(PROJECT / "evals" / "llm", cases)
+    changed = cases / "llm-redis-for-authentik.yaml"
+    changed.write_text(changed.read_text().replace("Authentik", "Authelia"))
+    stale = run(["eval", str(cases), "--cassettes", "evals/cassettes"], none)
+    assert stale.returncode == 1
+    assert "llm-redis-for-authentik.yaml no longer matches" in stale.stderr
+    assert "make eval-record" in stale.stderr

@@ -29,6 +29,7 @@ class CaseResult(BaseModel):
     invalid_citations: int = 0
     engine_mode: str = "offline"
     fallback: bool = False
+    fallback_reason: str | None = None
     tokens: int = 0
     seconds: float = 0.0
 
@@ -120,6 +121,7 @@ def run_case(case: Case, settings: Settings, knowledge: Knowledge, judge: Any | 
             "invalid_citations": sum(c is None for c in chunks),
             "engine_mode": engine.mode if engine else "offline",
             "fallback": bool(engine and engine.fallback_reason),
+            "fallback_reason": engine.fallback_reason if engine else None,
             "tokens": (engine.prompt_tokens + engine.completion_tokens) if engine else 0,
             "seconds": round(time.perf_counter() - started, 3),
         }

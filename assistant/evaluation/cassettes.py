@@ -1,0 +1,58 @@
+"""LLM-mode evals against recorded cassettes (vcrpy): replay in CI with the network closed, re-record on demand.
+
+A cassette folder holds one cassette per case and `settings.json`, the model settings they were recorded with
+(the request body names the model and its limits, and requests are matched on method, path and body)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings
+
+RERECORD = "re-record with `make eval-record` (it starts ../shared/tools/local-llm)"
+RECORDED_KEYS = ("openai_base_url", "model", "structured_output", "max_tokens", "temperature")
+
+
+def cassette_name(case_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", case_id) + ".yaml"
+
+
+def settings_for_cassettes(settings: Settings, folder: Path, record: bool) -> Settings:
+    """Recording: the configured LLM (its settings are saved). Replaying: the saved settings, offline network."""
+    meta = folder / "settings.json"
+    if record:
+        if not settings.llm_configured:
+            from assistant.errors import AssistantError
+
+            raise AssistantError(
+                "recording needs an LLM", "set OPENAI_BASE_URL (e.g. `../shared/tools/local-llm start`)"
+            )
+        folder.mkdir(parents=True, exist_ok=True)
+        meta.write_text(json.dumps({k: getattr(settings, k) for k in RECORDED_KEYS}, indent=2) + "\n")
+        return settings.model_copy(update={"max_retries": 0})
+    if not meta.is_file():
+        from assistant.errors import AssistantError
+
+        raise AssistantError(f"no recorded cassettes in {folder}", RERECORD)
+    saved: dict[str, Any] = json.loads(meta.read_text())
+    return settings.model_copy(update={**saved, "llm": "auto", "openai_api_key": "replay", "max_retries": 0})
+
+
+@contextmanager
+def cassette(folder: Path, case_id: str, record: bool) -> Iterator[Any]:
+    import vcr
+
+    recorder = vcr.VCR(
+        cassette_library_dir=str(folder),
+        record_mode="all" if record else "none",
+        match_on=["method", "path", "body"],
+        filter_headers=["authorization", "api-key", "x-api-key", "openai-organization", "cookie", "set-cookie"],
+        decode_compressed_response=True,
+    )
+    with recorder.use_cassette(cassette_name(case_id)) as cas:
+        yield cas
