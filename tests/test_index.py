@@ -139,3 +139,16 @@ def test_a_chroma_server_by_url(tmp_path: Path, repo_copy: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_an_index_from_another_version_asks_for_rebuild(tmp_path: Path, repo_copy: Path) -> None:
+    settings = settings_for(tmp_path / "idx")
+    store = IndexStore(settings)
+    store.build(repo_copy)
+    col = store.collection()
+    kept = {k: v for k, v in (col.metadata or {}).items() if not k.startswith("hnsw:")}
+    col.modify(metadata={**kept, "index_version": 1})
+    with pytest.raises(IndexMissingError, match=r"another version.*") as err:
+        IndexStore(settings).collection()
+    assert err.value.hint and "--rebuild" in err.value.hint
+    assert IndexStore(settings).build(repo_copy).rebuilt  # a plain `index` rebuilds it rather than mixing versions

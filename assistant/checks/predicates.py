@@ -35,6 +35,7 @@ def rx(pattern: str) -> re.Pattern[str]:
 
 
 _INNER_NEGATION = re.compile(r"\b(?:not|never|no|without)\b", re.I)
+_QUOTED = re.compile(r"\"[^\"\n]{3,80}\"|“[^”\n]{3,80}”")
 
 
 def affirmed(doc: ProposalText, pattern: str, negatable: bool = True) -> list[tuple[Sentence, re.Match[str]]]:
@@ -44,9 +45,12 @@ def affirmed(doc: ProposalText, pattern: str, negatable: bool = True) -> list[tu
     if not rx(pattern).search(doc.text):  # most patterns are absent: one pass over the whole text
         return out
     for s in doc.sentences:
+        quoted = [q.span() for q in _QUOTED.finditer(s.text)]
         for m in rx(pattern).finditer(s.text):
             if negatable and (is_negated(s.text, m.start(), m.end()) or _INNER_NEGATION.search(m.group(0))):
                 continue
+            if negatable and any(a < m.start() and m.end() < b for a, b in quoted):
+                continue  # "Manual operational steps": quoting a name is not doing the thing
             out.append((s, m))
     return out
 

@@ -13,9 +13,14 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(*-])|\n\s*\n|\n\s*(?=[-*•]\s
 NEG_BEFORE = re.compile(
     r"\b(?:no|not|never|without|instead\s+of|rather\s+than|avoid(?:s|ing)?|won'?t|wont|will\s+not|don'?t|"
     r"doesn'?t|do\s+not|does\s+not|isn'?t|aren'?t|cannot|can'?t|nor|neither|"
-    r"drop(?:ped|ping)?|remov(?:e|ed|ing)|replac(?:e|es|ed|ing)|reject(?:ed|ing)?|rul(?:e|ed)\s+out|"
+    r"drop(?:s|ped|ping)?|remov(?:e|es|ed|ing)|delet(?:e|es|ed|ing)|replac(?:e|es|ed|ing)|reject(?:s|ed|ing)?|"
+    r"rul(?:e|ed)\s+out|nobody|no\s+one|until\s+now|previously|so\s+far|in\s+the\s+past|"
+    r"old|legacy|leftover|stale|deprecated|former|still\s+(?:on|runs?|running|uses?|using|sits?|shipping)|"
+    r"off\s+(?:the|our|my)|"
+    r"(?:readme|docs?|documentation|upstream|wiki|guide|tutorial)(?:\s+\w+)?\s+(?:shows?|says?|suggests?|uses|"
+    r"recommends?|wants?|expects?|tells?)|"
     r"migrat(?:e|ed|ing)\s+(?:away\s+)?from|mov(?:e|ed|ing)\s+(?:away\s+)?from|retir(?:e|ed|ing)|"
-    r"skip(?:s|ping|ped)?|decommission(?:ed|ing)?|get\s+rid\s+of|used\s+to|ditch(?:ed|ing)?|skip\s+the\s+idea\s+of|"
+    r"skip(?:s|ping|ped)?|revert(?:s|ed|ing)?|decommission(?:ed|ing)?|get\s+rid\s+of|used\s+to|ditch(?:ed|ing)?|skip\s+the\s+idea\s+of|"
     r"considered|evaluated|looked\s+at|thought\s+about|tempted\s+by|"
     r"unlike|as\s+opposed\s+to|in\s+place\s+of|zero|nothing|nowhere|haven'?t|hasn'?t|leav(?:e|ing)\s+out|"
     r"(?:someone|somebody|people|others?|a\s+friend|reddit)\s+(?:suggested|recommended|proposed|mentioned))\b",
@@ -23,7 +28,9 @@ NEG_BEFORE = re.compile(
 )
 # cues after the mention: "Redis is not needed", "MinIO: rejected"
 NEG_AFTER = re.compile(
-    r"^[\s\w/'`:-]{0,40}?\b(?:is|are|was|were)?\s*(?:skip(?:ping|ped)?\b|none\b|n/a\b|"
+    r"^[\s\w/'`:-]{0,60}?\b(?:is|are|was|were)?\s*(?:skip(?:ping|ped)?\b|none\b|n/a\b|came\s+up\b|comes?\s+back\b|"
+    r"go(?:es)?\s+(?:too|away)\b|(?:is|are)\s+gone\b|(?:gets?|got|is|are)\s+deleted\b|that\s+stops\b|"
+    r"(?:were|was)\s+(?:suggested|mentioned)\b|"
     r"not\s+(?:needed|necessary|required|used|an\s+option|involved|now|yet|planned|"
     r"in\s+(?:scope|play))|unnecessary|rejected|ruled\s+out|out\s+of\s+scope|off\s+the\s+table|"
     r"was\s+considered\s+but|(?:gets|got|is|are)\s+(?:replaced|removed|dropped|retired))",
@@ -32,13 +39,13 @@ NEG_AFTER = re.compile(
 # a "but" / "so" resets the scope of an earlier cue: "we considered Vault, but ..." keeps Vault negated,
 # while "no monitoring needed, but we run Redis" must not negate Redis
 _SCOPE_BREAK = re.compile(
-    r"[;!?]|[.:](?=\s)|\b(?:but|however|so|then|although|though|while|whereas|and\s+then|we|i|they|let'?s)\b|,\s+and\b|→|->",
+    r"[;!?]|\.(?=\s)|(?<!kind):(?=\s)|\b(?:but|however|so|then|although|though|while|whereas|and\s+then|we|i|they|let'?s)\b|,\s+and\b|→|->",
     re.I,
 )
 # "replace Redis with Dragonfly", "migrate from Promtail to Alloy": what follows to/with is the new choice
 _SWAP_CUE = re.compile(r"replac|migrat|mov|swap|switch|in\s+place", re.I)
 _SWAP_TARGET = re.compile(r"\b(?:to|with|by|for|in\s+favou?r\s+of|onto)\b", re.I)
-WINDOW_WORDS = 8
+WINDOW_WORDS = 12
 
 
 @dataclass(frozen=True)
