@@ -58,7 +58,7 @@ def prepare(text: str, knowledge: Knowledge, subject: Subject) -> ReviewInput:
     findings = run_checks(text, knowledge.stack, specs)
     findings.sort(key=lambda f: (-SEVERITY_ORDER[f.severity], f.category, f.id))
     hits = knowledge.search(text[:4000], k=8)
-    _cite_house_patterns(findings, knowledge)
+    cite_house_patterns(findings, knowledge)
     doc = ProposalText.of(text)
     criteria, questions = rate_criteria(knowledge.rubric, doc, findings, load_topics(knowledge.answers_path), specs)
     offline = Draft(
@@ -66,13 +66,13 @@ def prepare(text: str, knowledge: Knowledge, subject: Subject) -> ReviewInput:
         findings=findings,
         questions=questions,
         challenges=challenges(knowledge.rubric, findings, knowledge.stack, specs),
-        summary=_summary(findings, criteria),
+        summary=summarise_findings(findings, criteria),
     )
     redacted, count = redact(text)
     return ReviewInput(text, redacted, count, subject, findings, offline, hits)
 
 
-def _cite_house_patterns(findings: list[Finding], knowledge: Knowledge) -> None:
+def cite_house_patterns(findings: list[Finding], knowledge: Knowledge) -> None:
     """Add the repo doc that shows the house pattern (the index's best repo hit for the check's query)."""
     if not knowledge.indexed:
         return
@@ -88,7 +88,7 @@ def _cite_house_patterns(findings: list[Finding], knowledge: Knowledge) -> None:
             f.citations.append(f"stack#{comp.slug}")
 
 
-def _summary(findings: list[Finding], criteria: list[CriterionResult]) -> str:
+def summarise_findings(findings: list[Finding], criteria: list[CriterionResult]) -> str:
     strong = sum(c.rating == "strong" for c in criteria)
     unknown = sum(c.rating == "unknown" for c in criteria)
     if not findings:
@@ -154,13 +154,18 @@ def review_text(
     knowledge = knowledge or Knowledge(settings)
     subject = Subject(kind="proposal", title=title_of(text), ref=ref)
     inp = prepare(text, knowledge, subject)
-    if reasoner is None:
-        reasoner = default_reasoner(settings)
-    try:
-        draft, engine = reasoner(inp, knowledge)
-    except AssistantError as exc:
-        draft, engine = inp.offline, EngineInfo(mode="offline", model="offline-rules", fallback_reason=str(exc))
+    draft, engine = reason(inp, knowledge, settings, reasoner)
     return finish(inp, draft, engine, knowledge, started)
+
+
+def reason(
+    inp: ReviewInput, knowledge: Knowledge, settings: Settings, reasoner: Reasoner | None = None
+) -> tuple[Draft, EngineInfo]:
+    """The LLM when configured, else offline; on any LLM failure the offline draft, with the reason."""
+    try:
+        return (reasoner or default_reasoner(settings))(inp, knowledge)
+    except AssistantError as exc:
+        return inp.offline, EngineInfo(mode="offline", model="offline-rules", fallback_reason=str(exc))
 
 
 def default_reasoner(settings: Settings) -> Reasoner:

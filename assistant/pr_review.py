@@ -12,11 +12,10 @@ from pydantic import BaseModel, Field
 from assistant.checks.manifests import ChecklistItem, anti_patterns, build_context, checklist, new_apps
 from assistant.checks.predicates import ProposalText
 from assistant.config import Settings
-from assistant.errors import AssistantError
 from assistant.inputs.diff import PullRequest
 from assistant.knowledge_base.knowledge import Knowledge
-from assistant.models import SEVERITY_ORDER, EngineInfo, Subject, Verdict
-from assistant.pipeline import Draft, ReviewInput, _cite_house_patterns, _summary, default_reasoner, finish
+from assistant.models import SEVERITY_ORDER, Subject, Verdict
+from assistant.pipeline import Draft, ReviewInput, cite_house_patterns, finish, reason, summarise_findings
 from assistant.reasoning.offline import challenges, load_topics, rate_criteria
 from assistant.reasoning.redaction import redact
 
@@ -93,7 +92,7 @@ def review_pr(
     for f in findings:
         f.message = redact(f.message)[0]
     findings.sort(key=lambda f: (-SEVERITY_ORDER[f.severity], f.category, f.id))
-    _cite_house_patterns(findings, knowledge)
+    cite_house_patterns(findings, knowledge)
     text, trimmed = _llm_text(pr)
     doc = ProposalText.of(text)
     criteria, questions = rate_criteria(knowledge.rubric, doc, findings, load_topics(knowledge.answers_path))
@@ -123,14 +122,10 @@ def review_pr(
         findings=findings,
         questions=questions,
         challenges=challenges(knowledge.rubric, findings, knowledge.stack),
-        summary=_summary(findings, criteria),
+        summary=summarise_findings(findings, criteria),
     )
     inp = ReviewInput(text, redacted, count, subject, findings, offline, knowledge.search(pr.title, k=6))
-    reasoner = default_reasoner(settings)
-    try:
-        draft, engine = reasoner(inp, knowledge)
-    except AssistantError as exc:
-        draft, engine = offline, EngineInfo(mode="offline", model="offline-rules", fallback_reason=str(exc))
+    draft, engine = reason(inp, knowledge, settings)
     verdict = finish(inp, draft, engine, knowledge, started)
     verdict.pull_request = summary.model_dump()
     return verdict

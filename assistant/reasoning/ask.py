@@ -6,6 +6,7 @@ import re
 
 from pydantic import BaseModel
 
+from assistant.config import Settings
 from assistant.errors import IndexMissingError, InputError
 from assistant.knowledge_base.keyword import tokenize
 from assistant.knowledge_base.knowledge import Knowledge
@@ -88,11 +89,8 @@ def render_answer_markdown(a: Answer) -> str:
     return "\n".join(out) + "\n"
 
 
-def answer_question(question: str, knowledge: Knowledge, settings: object) -> Answer:
+def answer_question(question: str, knowledge: Knowledge, settings: Settings) -> Answer:
     """The LLM answers from the retrieved chunks when one is configured; otherwise (or on failure) extractive."""
-    from assistant.config import Settings
-
-    assert isinstance(settings, Settings)
     offline = answer_offline(question, knowledge)
     if not settings.llm_configured or not offline.citations:
         return offline
