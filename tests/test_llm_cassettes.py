@@ -9,8 +9,8 @@ import os
 from pathlib import Path
 
 import pytest
-import vcr
 
+from assistant.evaluation.cassettes import recorder as make_recorder
 from assistant.knowledge_base.knowledge import Knowledge
 from assistant.pipeline import review_text
 from assistant.reasoning.ask import Answer
@@ -26,13 +26,7 @@ PROPOSAL = (
 )
 RERECORD = "re-record with `make cassettes` (it starts ../shared/tools/local-llm)"
 
-recorder = vcr.VCR(
-    cassette_library_dir=str(CASSETTES),
-    record_mode="all" if RECORD else "none",
-    match_on=["method", "path", "body"],
-    filter_headers=["authorization", "api-key", "x-api-key", "openai-organization", "cookie", "set-cookie"],
-    decode_compressed_response=True,
-)
+recorder = make_recorder(CASSETTES, RECORD)
 
 
 def llm_settings(tmp_path: Path, method: str):  # type: ignore[no-untyped-def]

@@ -43,16 +43,21 @@ def settings_for_cassettes(settings: Settings, folder: Path, record: bool) -> Se
     return settings.model_copy(update={**saved, "llm": "auto", "openai_api_key": "replay", "max_retries": 0})
 
 
-@contextmanager
-def cassette(folder: Path, case_id: str, record: bool) -> Iterator[Any]:
+def recorder(folder: Path, record: bool) -> Any:
+    """vcrpy set up the one way this project records: matched on method, path and body, secrets filtered,
+    and in replay (record mode `none`) an unrecorded request fails instead of reaching the network."""
     import vcr
 
-    recorder = vcr.VCR(
+    return vcr.VCR(
         cassette_library_dir=str(folder),
         record_mode="all" if record else "none",
         match_on=["method", "path", "body"],
         filter_headers=["authorization", "api-key", "x-api-key", "openai-organization", "cookie", "set-cookie"],
         decode_compressed_response=True,
     )
-    with recorder.use_cassette(cassette_name(case_id)) as cas:
+
+
+@contextmanager
+def cassette(folder: Path, case_id: str, record: bool) -> Iterator[Any]:
+    with recorder(folder, record).use_cassette(cassette_name(case_id)) as cas:
         yield cas
