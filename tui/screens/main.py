@@ -8,7 +8,7 @@ import shlex
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
@@ -19,9 +19,9 @@ from textual.widgets import Footer, Header
 from textual.worker import get_current_worker
 
 from assistant.config import Settings
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, LLMUnavailableError
 from assistant.models import Verdict
-from tui.conversation import EDIT_COMMANDS, SKIP_COMMANDS, Conversation
+from tui.conversation import EDIT_COMMANDS, SKIP_COMMANDS, Conversation, Turn
 from tui.editor import editor_command, source_path
 from tui.export import export
 from tui.messages import ChunkLoaded, CitationChosen, OpenSource, PromptSubmitted, ReviewFailed, ReviewFinished
@@ -29,7 +29,7 @@ from tui.screens.export import ExportRequest, ExportScreen
 from tui.screens.help import HelpScreen
 from tui.screens.history import HistoryScreen
 from tui.service import Session
-from tui.widgets.conversation import ConversationPane
+from tui.widgets.conversation import ConversationPane, ExplanationTurn
 from tui.widgets.sources import SourcesPanel
 from tui.widgets.verdict import VerdictPanel
 
@@ -189,6 +189,45 @@ class MainScreen(Screen[None]):
                 timeout=10,
             )
         self._after_turn()
+        settings = self.session.settings
+        if settings.llm_configured:  # offline nothing more: the reply above is the whole answer
+            proposal = conv.review_input() if conv.kind == "proposal" else ""
+            self.explain_worker(event.seq, event.verdict, settings, proposal, turns[0] if turns else None)
+
+    @work(thread=True, exclusive=True, group="explain", exit_on_error=False)
+    def explain_worker(self, seq: int, verdict: Verdict, settings: Settings, proposal: str, after: Turn | None) -> None:
+        """Stream the LLM's explanation of the verdict into a reply under it, mounted on the first chunk."""
+        from assistant.reasoning import explain
+
+        worker = get_current_worker()
+
+        def current() -> bool:
+            return not worker.is_cancelled and seq == self._seq
+
+        widget: ExplanationTurn | None = None
+        # call_from_thread awaits what it is given (mount, append): the stream waits for the screen to keep up
+        call: Callable[..., Any] = self.app.call_from_thread
+        try:
+            for chunk in explain.stream_explanation(verdict, settings, proposal):
+                if not current():
+                    return
+                if widget is None:
+                    widget = call(self.pane.add_explanation, after)
+                call(widget.append, chunk)
+        except LLMUnavailableError as exc:
+            if current():
+                call(self._explanation_failed, exc.message, widget)
+        except RuntimeError as exc:  # the app stopped while the stream ran
+            self.log.warning(f"explanation stopped: {exc!r}")
+
+    async def _explanation_failed(self, message: str, widget: ExplanationTurn | None) -> None:
+        if widget is not None:  # a half explanation would read as a whole one
+            await widget.remove()
+        self.notify(
+            f"No explanation: {message}. The review above stands.",
+            title="Explanation unavailable",
+            severity="warning",
+        )
 
     @on(ReviewFailed)
     async def _failed(self, event: ReviewFailed) -> None:

@@ -49,6 +49,14 @@ class AssistantTurn(Markdown):
         )
 
 
+class ExplanationTurn(Markdown):
+    """The LLM's explanation of the verdict, streamed into place token by token (shown, not saved)."""
+
+    def __init__(self) -> None:
+        super().__init__("", classes="turn assistant -explanation", open_links=False)
+        self.border_title = "explanation (LLM)"
+
+
 class PromptArea(TextArea):
     """Enter sends; ctrl+j (or shift+enter where the terminal tells it apart) starts a new line."""
 
@@ -94,6 +102,18 @@ class ConversationPane(Vertical):
     def add_turns(self, turns: list[Turn]) -> AwaitMount:
         widgets = [OperatorTurn(t) if t.role == "operator" else AssistantTurn(t) for t in turns]
         return self.query_one("#transcript", VerticalScroll).mount_all(widgets)
+
+    async def add_explanation(self, after: Turn | None = None) -> ExplanationTurn:
+        """Mount an empty explanation under the reply for `after` (at the end when it is gone). The transcript's
+        anchor keeps it in view as it grows only while the reader is at the bottom."""
+        transcript = self.query_one("#transcript", VerticalScroll)
+        widget = ExplanationTurn()
+        anchor = next((w for w in transcript.query(AssistantTurn) if w.turn is after), None)
+        if anchor is not None:
+            await transcript.mount(widget, after=anchor)
+        else:
+            await transcript.mount(widget)
+        return widget
 
     async def reset(self, turns: list[Turn]) -> None:
         transcript = self.query_one("#transcript", VerticalScroll)

@@ -1,0 +1,222 @@
+"""The TUI's streamed explanation: with an LLM, after a review, an explanation reply grows token by token under the
+verdict; offline nothing changes. Replayed from responses recorded with a real llama.cpp server (see
+tests/cassettes/README.md); re-record with `ASSISTANT_RECORD=1` while ../shared/tools/local-llm is running."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.errors import LLMUnavailableError
+from assistant.evaluation.cassettes import recorder as make_recorder
+from assistant.knowledge_base.knowledge import Knowledge
+from assistant.models import Verdict
+from assistant.pipeline import review_text
+from assistant.reasoning import explain
+from tests.conftest import refused_llm_settings, settings_for
+from tui.app import ReviewApp
+from tui.history import HISTORY_ENV
+from tui.widgets.conversation import AssistantTurn, ConversationPane, ExplanationTurn
+
+CASSETTES = Path(__file__).parent / "cassettes"
+RECORD = os.environ.get("ASSISTANT_RECORD") == "1"
+BASE_URL = "http://127.0.0.1:8765/v1"
+PROPOSAL = (
+    "Plan: deploy Bitnami Redis as Authentik's cache, one replica, monitoring can come later. "
+    "The admin password: hunter2secret goes in the values."
+)
+RERECORD = "re-record: ASSISTANT_RECORD=1 pytest tests/test_tui_stream.py (with ../shared/tools/local-llm running)"
+SIZE = (140, 45)
+
+recorder = make_recorder(CASSETTES, RECORD)  # the project's one recorder set-up (match on method, path, body)
+
+
+@pytest.fixture(autouse=True)
+def history_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "history"
+    monkeypatch.setenv(HISTORY_ENV, str(directory))
+    return directory
+
+
+def llm_settings(tmp_path: Path) -> Settings:
+    # no index: the prompts hold only framework and stack material, so they are the same on every machine
+    return settings_for(
+        tmp_path / "no-index",
+        llm="auto",
+        openai_base_url=BASE_URL,
+        openai_api_key="local-llm",
+        model="smollm2",
+        structured_output="function_calling",
+        max_retries=0,
+        timeout=120.0,
+        max_tokens=120,
+    )
+
+
+def use(name: str):  # type: ignore[no-untyped-def]
+    path = CASSETTES / f"{name}.yaml"
+    if not RECORD and not path.exists():
+        pytest.fail(f"cassette {path.name} is missing: {RERECORD}")
+    return recorder.use_cassette(f"{name}.yaml")
+
+
+def body_of(request: object) -> str:
+    body = getattr(request, "body", b"") or b""
+    return body.decode() if isinstance(body, bytes) else str(body)
+
+
+def offline_verdict(tmp_path: Path) -> Verdict:
+    settings = settings_for(tmp_path / "no-index")
+    return review_text(PROPOSAL, settings, knowledge=Knowledge(settings))
+
+
+class Spy:
+    """Wraps explain.stream_explanation: records what it yields, and the explanation's length after each append."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.chunks: list[str] = []
+        self.lengths: list[int] = []
+        real_stream = explain.stream_explanation
+        real_append = ExplanationTurn.append
+
+        def stream(*args: object, **kw: object) -> Iterator[str]:
+            for chunk in real_stream(*args, **kw):  # type: ignore[arg-type]
+                self.chunks.append(chunk)
+                yield chunk
+
+        def append(widget: ExplanationTurn, markdown: str) -> object:
+            result = real_append(widget, markdown)
+            self.lengths.append(len(widget.source))
+            return result
+
+        monkeypatch.setattr(explain, "stream_explanation", stream)
+        monkeypatch.setattr(ExplanationTurn, "append", append)
+
+
+async def review(app: ReviewApp, pilot: object) -> None:
+    """Send PROPOSAL, wait for the review, then for the explanation the review's reply starts."""
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    app.main.pane.prompt.insert(PROPOSAL)
+    await pilot.press("enter")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    assert app.main.conversation.verdict is not None  # the reply is posted, so the explanation worker has started
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def explanation_notices(app: ReviewApp) -> list[object]:
+    return [n for n in app._notifications if n.title == "Explanation unavailable"]
+
+
+# -- stream_explanation on its own ------------------------------------------------------------------------------------
+
+
+def test_stream_explanation_yields_the_models_tokens(tmp_path: Path) -> None:
+    verdict = offline_verdict(tmp_path)
+    with use("tui-explain") as cassette:
+        chunks = list(explain.stream_explanation(verdict, llm_settings(tmp_path), PROPOSAL))
+    assert cassette.play_count == 1 or RECORD, f"the recorded request no longer matches: {RERECORD}"
+    body = body_of(cassette.requests[0])
+    assert '"stream": true' in body or '"stream":true' in body
+    assert "hunter2secret" not in body and "REDACTED" in body  # redacted before it left the machine
+    assert all(f.id in body for f in verdict.findings)  # the prompt lists the findings by id
+    assert len(chunks) >= 2 and all(isinstance(c, str) and c for c in chunks)
+    assert "".join(chunks).strip()
+
+
+def test_stream_explanation_failure_is_llm_unavailable(tmp_path: Path) -> None:
+    verdict = offline_verdict(tmp_path)
+    settings = refused_llm_settings(settings_for(tmp_path / "no-index"))
+    with pytest.raises(LLMUnavailableError, match="explanation failed"):
+        list(explain.stream_explanation(verdict, settings, PROPOSAL))
+
+
+# -- the TUI ---------------------------------------------------------------------------------------------------------
+
+
+async def test_the_explanation_streams_under_the_verdict(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spy = Spy(monkeypatch)
+    settings = llm_settings(tmp_path)
+    with use("tui-stream") as cassette:
+        app = ReviewApp(settings, knowledge=Knowledge(settings))
+        async with app.run_test(size=SIZE) as pilot:
+            await review(app, pilot)
+            explanations = list(app.main.query(ExplanationTurn))
+            transcript = list(app.main.query_one("#transcript").children)
+            verdicts = [t for t in app.main.query(AssistantTurn) if t.turn.kind == "verdict"]
+            notices = explanation_notices(app)
+    assert cassette.play_count >= 1 or RECORD, f"the recorded requests no longer match: {RERECORD}"
+    streamed = [b for b in map(body_of, cassette.requests) if '"stream": true' in b or '"stream":true' in b]
+    assert len(streamed) == 1 and "hunter2secret" not in streamed[0]
+    assert not notices
+    assert len(explanations) == 1 and len(verdicts) == 1
+    widget = explanations[0]
+    # (a) it grew append by append, one append per streamed chunk
+    assert len(spy.chunks) >= 2
+    assert len(spy.lengths) == len(spy.chunks)
+    assert all(a < b for a, b in zip(spy.lengths, spy.lengths[1:], strict=False))
+    # (b) what it shows is exactly what the model streamed
+    assert widget.source == "".join(spy.chunks) and widget.source.strip()
+    # placed right under the verdict reply, which is unchanged
+    assert transcript.index(widget) == transcript.index(verdicts[0]) + 1
+    assert verdicts[0].source == verdicts[0].turn.text
+
+
+async def test_an_llm_failure_while_streaming_keeps_the_offline_reply(tmp_path: Path) -> None:
+    settings = refused_llm_settings(settings_for(tmp_path / "no-index"))
+    app = ReviewApp(settings, knowledge=Knowledge(settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await review(app, pilot)
+        verdict = app.main.conversation.verdict
+        assert verdict is not None and verdict.engine.mode == "offline"
+        notices = explanation_notices(app)
+        assert len(notices) == 1 and notices[0].severity == "warning"  # type: ignore[attr-defined]
+        assert not list(app.main.query(ExplanationTurn))
+        replies = [t for t in app.main.query(AssistantTurn) if t.turn.kind == "verdict"]
+        assert len(replies) == 1 and "Offline review: the LLM was unavailable" in replies[0].source
+
+
+async def test_a_stream_cut_off_midway_is_removed_with_a_notice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kw: object) -> Iterator[str]:
+        yield "The verdict is "
+        yield "reject because"
+        raise LLMUnavailableError("explanation failed: ReadTimeout")
+
+    monkeypatch.setattr(explain, "stream_explanation", broken)
+    mounted: list[ExplanationTurn] = []
+    real_add_explanation = ConversationPane.add_explanation
+
+    async def add_explanation(pane: ConversationPane, after: object = None) -> ExplanationTurn:
+        widget = await real_add_explanation(pane, after)  # type: ignore[arg-type]
+        mounted.append(widget)
+        return widget
+
+    monkeypatch.setattr(ConversationPane, "add_explanation", add_explanation)
+    settings = refused_llm_settings(settings_for(tmp_path / "no-index"))
+    app = ReviewApp(settings, knowledge=Knowledge(settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await review(app, pilot)
+        assert len(mounted) == 1 and mounted[0].source == "The verdict is reject because"
+        assert not list(app.main.query(ExplanationTurn))  # a half explanation is not left behind
+        assert len(explanation_notices(app)) == 1
+        assert next(t.turn.kind for t in app.main.query(AssistantTurn)) == "verdict"
+
+
+async def test_offline_there_is_no_explanation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[object] = []
+    monkeypatch.setattr(explain, "stream_explanation", lambda *a, **kw: calls.append(a) or iter(()))
+    settings = settings_for(tmp_path / "no-index")
+    app = ReviewApp(settings, knowledge=Knowledge(settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await review(app, pilot)
+        assert app.main.conversation.verdict is not None
+        assert not calls and not list(app.main.query(ExplanationTurn)) and not explanation_notices(app)
