@@ -28,7 +28,7 @@ class EvalThresholds(BaseSettings):
     category_precision: float = 0.85
     verdict_accuracy: float = 0.9
     citation_validity: float = 1.0
-    retrieval_recall_at_5: float = 0.95
+    expected_source_cited: float = 0.9  # share of question cases whose expected source is among the citations
 
 
 class Settings(BaseSettings):

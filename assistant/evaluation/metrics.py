@@ -78,6 +78,7 @@ def summarise(cases: list[Case], results: list[CaseResult], thresholds: EvalThre
         ("category precision", s.category_precision, thresholds.category_precision),
         ("verdict accuracy", s.verdict_accuracy, thresholds.verdict_accuracy),
         ("citation validity", s.citation_validity, thresholds.citation_validity),
+        ("expected source cited", s.retrieval_recall_at_k, thresholds.expected_source_cited),
     ):
         if value is not None and value < floor:
             gates.append(f"{name} {value} < {floor}")

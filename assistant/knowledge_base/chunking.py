@@ -4,7 +4,6 @@ Markdown by heading, Kubernetes YAML by resource, HCL by block, other text by si
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import yaml
@@ -233,7 +232,3 @@ def chunk_file(text: str, path: str, source: Source = "repo") -> ChunkedFile:
     if ext in HCL_EXT:
         return ChunkedFile(chunk_hcl(text, path, prefix))
     return ChunkedFile(chunk_text(text, path, prefix))
-
-
-def iter_texts(chunks: Iterable[Chunk]) -> Iterable[str]:
-    return (c.text for c in chunks)
