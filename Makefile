@@ -63,4 +63,4 @@ clean:
 
 # Re-record the LLM cassettes against the local llama.cpp server (../shared/tools/local-llm).
 cassettes: setup-test
-	eval "$$(../shared/tools/local-llm start)" && ASSISTANT_RECORD=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_llm_cassettes.py
+	eval "$$(../shared/tools/local-llm start)" && ASSISTANT_RECORD=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_llm_cassettes.py tests/test_tui_stream.py

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -70,3 +71,35 @@ def refused_llm_settings(settings: Settings) -> Settings:
             "structured_output": "function_calling",
         }
     )
+
+
+# -- recorded LLM responses (tests/cassettes; see its README) ----------------------------------------------
+CASSETTES = Path(__file__).parent / "cassettes"
+RECORD = os.environ.get("ASSISTANT_RECORD") == "1"
+LOCAL_LLM_URL = "http://127.0.0.1:8765/v1"  # ../shared/tools/local-llm
+RERECORD = "re-record with `make cassettes` (it starts ../shared/tools/local-llm)"
+
+
+def local_llm_settings(tmp_path: Path, **kw: object) -> Settings:
+    """The recorded model's settings. No index: the prompts hold only framework and stack material, so they are
+    the same on every machine."""
+    values: dict[str, object] = {
+        "llm": "auto",
+        "openai_base_url": LOCAL_LLM_URL,
+        "openai_api_key": "local-llm",
+        "model": "smollm2",
+        "structured_output": "function_calling",
+        "max_retries": 0,
+        "timeout": 120.0,
+        "max_tokens": 700,
+        **kw,
+    }
+    return settings_for(tmp_path / "no-index", **values)
+
+
+def use_cassette(name: str):  # type: ignore[no-untyped-def]
+    from assistant.evaluation.cassettes import recorder
+
+    if not RECORD and not (CASSETTES / f"{name}.yaml").exists():
+        pytest.fail(f"cassette {name}.yaml is missing: {RERECORD}")
+    return recorder(CASSETTES, RECORD).use_cassette(f"{name}.yaml")

@@ -4,35 +4,26 @@ tests/cassettes/README.md); re-record with `ASSISTANT_RECORD=1` while ../shared/
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings
 from assistant.errors import LLMUnavailableError
-from assistant.evaluation.cassettes import recorder as make_recorder
 from assistant.knowledge_base.knowledge import Knowledge
 from assistant.models import Verdict
 from assistant.pipeline import review_text
 from assistant.reasoning import explain
-from tests.conftest import refused_llm_settings, settings_for
+from tests.conftest import RECORD, RERECORD, local_llm_settings, refused_llm_settings, settings_for, use_cassette
 from tui.app import ReviewApp
 from tui.history import HISTORY_ENV
 from tui.widgets.conversation import AssistantTurn, ConversationPane, ExplanationTurn
 
-CASSETTES = Path(__file__).parent / "cassettes"
-RECORD = os.environ.get("ASSISTANT_RECORD") == "1"
-BASE_URL = "http://127.0.0.1:8765/v1"
 PROPOSAL = (
     "Plan: deploy Bitnami Redis as Authentik's cache, one replica, monitoring can come later. "
     "The admin password: hunter2secret goes in the values."
 )
-RERECORD = "re-record: ASSISTANT_RECORD=1 pytest tests/test_tui_stream.py (with ../shared/tools/local-llm running)"
 SIZE = (140, 45)
-
-recorder = make_recorder(CASSETTES, RECORD)  # the project's one recorder set-up (match on method, path, body)
 
 
 @pytest.fixture(autouse=True)
@@ -40,28 +31,6 @@ def history_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     directory = tmp_path / "history"
     monkeypatch.setenv(HISTORY_ENV, str(directory))
     return directory
-
-
-def llm_settings(tmp_path: Path) -> Settings:
-    # no index: the prompts hold only framework and stack material, so they are the same on every machine
-    return settings_for(
-        tmp_path / "no-index",
-        llm="auto",
-        openai_base_url=BASE_URL,
-        openai_api_key="local-llm",
-        model="smollm2",
-        structured_output="function_calling",
-        max_retries=0,
-        timeout=120.0,
-        max_tokens=120,
-    )
-
-
-def use(name: str):  # type: ignore[no-untyped-def]
-    path = CASSETTES / f"{name}.yaml"
-    if not RECORD and not path.exists():
-        pytest.fail(f"cassette {path.name} is missing: {RERECORD}")
-    return recorder.use_cassette(f"{name}.yaml")
 
 
 def body_of(request: object) -> str:
@@ -120,8 +89,8 @@ def explanation_notices(app: ReviewApp) -> list[object]:
 
 def test_stream_explanation_yields_the_models_tokens(tmp_path: Path) -> None:
     verdict = offline_verdict(tmp_path)
-    with use("tui-explain") as cassette:
-        chunks = list(explain.stream_explanation(verdict, llm_settings(tmp_path), PROPOSAL))
+    with use_cassette("tui-explain") as cassette:
+        chunks = list(explain.stream_explanation(verdict, local_llm_settings(tmp_path, max_tokens=120), PROPOSAL))
     assert cassette.play_count == 1 or RECORD, f"the recorded request no longer matches: {RERECORD}"
     body = body_of(cassette.requests[0])
     assert '"stream": true' in body or '"stream":true' in body
@@ -143,8 +112,8 @@ def test_stream_explanation_failure_is_llm_unavailable(tmp_path: Path) -> None:
 
 async def test_the_explanation_streams_under_the_verdict(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spy = Spy(monkeypatch)
-    settings = llm_settings(tmp_path)
-    with use("tui-stream") as cassette:
+    settings = local_llm_settings(tmp_path, max_tokens=120)
+    with use_cassette("tui-stream") as cassette:
         app = ReviewApp(settings, knowledge=Knowledge(settings))
         async with app.run_test(size=SIZE) as pilot:
             await review(app, pilot)
