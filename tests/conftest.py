@@ -17,6 +17,16 @@ EXAMPLE_REPO = PROJECT / "examples" / "homelab"
 CORPUS = PROJECT.parent / "shared" / "corpus" / "homelab"
 
 
+@pytest.fixture(autouse=True)
+def history_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test keeps TUI conversations in its own directory, never the user's."""
+    from tui.history import HISTORY_ENV
+
+    directory = tmp_path / "history"
+    monkeypatch.setenv(HISTORY_ENV, str(directory))
+    return directory
+
+
 def settings_for(index_dir: Path, **kw: object) -> Settings:
     """Offline by default whatever the environment says; keyword arguments override."""
     values: dict[str, object] = {"llm": "off", "openai_api_key": None, "openai_base_url": None, **kw}

@@ -30,11 +30,14 @@ EXPECTED_ON_CORPUS = {
 }
 
 
-def corpus_prs() -> list[Path]:
-    return sorted((CORPUS / "prs").glob("*.patch"))
+def corpus_prs() -> list[object]:
+    patches = sorted((CORPUS / "prs").glob("*.patch"))
+    if patches:
+        return list(patches)
+    return [pytest.param(None, marks=pytest.mark.skip(reason=f"the shared corpus is not at {CORPUS / 'prs'}"))]
 
 
-@pytest.mark.parametrize("patch", corpus_prs(), ids=lambda p: p.name[:8])
+@pytest.mark.parametrize("patch", corpus_prs(), ids=lambda p: p.name[:8] if isinstance(p, Path) else "no-corpus")
 def test_real_prs_review_without_false_blockers(patch: Path, corpus_index: Settings, corpus_repo: Path) -> None:
     pr = parse_diff(patch.read_text(), patch.name, corpus_repo)
     v = review_pr(pr, corpus_index, repo=corpus_repo, knowledge=Knowledge(corpus_index))

@@ -39,14 +39,6 @@ ANSWERS = [
 SIZE = (140, 45)
 
 
-@pytest.fixture(autouse=True)
-def history_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test keeps its conversations in its own directory, never the user's."""
-    directory = tmp_path / "history"
-    monkeypatch.setenv(HISTORY_ENV, str(directory))
-    return directory
-
-
 def make_app(knowledge: Knowledge, settings: Settings | None = None, **kw: object) -> ReviewApp:
     return ReviewApp(settings or knowledge.settings, knowledge=knowledge, **kw)  # type: ignore[arg-type]
 

@@ -7,24 +7,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from textual.pilot import Pilot
 
 from assistant.knowledge_base.knowledge import Knowledge
 from tests.conftest import PROJECT, settings_for
 from tui.app import ReviewApp
-from tui.history import HISTORY_ENV, HistoryStore
+from tui.history import HistoryStore
 from tui.widgets.conversation import PromptArea
 
 SIZE = (140, 45)
 PROPOSAL = (PROJECT / "examples" / "proposals" / "redis-for-authentik.md").read_text(encoding="utf-8")
 
 SnapCompare = Callable[..., bool]
-
-
-@pytest.fixture(autouse=True)
-def history_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(HISTORY_ENV, str(tmp_path / "history"))
 
 
 def offline_app(tmp_path: Path, proposal: str | None = None) -> ReviewApp:

@@ -16,7 +16,6 @@ from assistant.pipeline import review_text
 from assistant.reasoning import explain
 from tests.conftest import RECORD, RERECORD, local_llm_settings, refused_llm_settings, settings_for, use_cassette
 from tui.app import ReviewApp
-from tui.history import HISTORY_ENV
 from tui.widgets.conversation import AssistantTurn, ConversationPane, ExplanationTurn
 
 PROPOSAL = (
@@ -24,13 +23,6 @@ PROPOSAL = (
     "The admin password: hunter2secret goes in the values."
 )
 SIZE = (140, 45)
-
-
-@pytest.fixture(autouse=True)
-def history_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "history"
-    monkeypatch.setenv(HISTORY_ENV, str(directory))
-    return directory
 
 
 def body_of(request: object) -> str:
