@@ -6,7 +6,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,6 +14,9 @@ from rich.markdown import Markdown
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
+
+if TYPE_CHECKING:
+    from assistant.models import Verdict
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Architecture reviews for GitOps homelabs.")
 out = Console()
@@ -216,12 +219,10 @@ def _read_file(path: str) -> bytes:
     return p.read_bytes()
 
 
-def _emit_verdict(verdict: object, format: Format) -> None:
-    from assistant.models import Verdict
+def _emit_verdict(verdict: Verdict, format: Format) -> None:
     from assistant.render.markdown import render_markdown
     from assistant.render.text import print_verdict
 
-    assert isinstance(verdict, Verdict)
     if format is Format.sarif:
         from assistant.render.sarif import render_sarif
 

@@ -284,14 +284,15 @@ class IndexStore:
         for start in range(0, len(stale), WRITE_BATCH):
             target.delete(where={"file_key": {"$in": stale[start : start + WRITE_BATCH]}})
         # whole files per write, many files per call: a call is one transaction in Chroma
-        offset = 0
+        offset = pending = 0
         batch: list[tuple[Unit, int]] = []
         for u in changed:
             batch.append((u, offset))
             offset += len(u.chunks)
-            if sum(len(b.chunks) for b, _ in batch) >= WRITE_BATCH:
+            pending += len(u.chunks)
+            if pending >= WRITE_BATCH:
                 self._write(target, batch, vectors)
-                batch = []
+                batch, pending = [], 0
         self._write(target, batch, vectors)
         report.files_indexed = len(changed)
         report.chunks_added = len(todo)
@@ -301,8 +302,9 @@ class IndexStore:
                 self.client.delete_collection(name)
             target.modify(name=name)
         report.chunks_total = target.count()
-        if changed or removed or report.rebuilt or not KeywordIndex.load(self.keyword_dir, self._stamp(target)):
-            self._rebuild_keyword(target)
+        stamp = self._snapshot(target)
+        if changed or removed or report.rebuilt or not KeywordIndex.load(self.keyword_dir, stamp):
+            self._rebuild_keyword(stamp)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -348,33 +350,33 @@ class IndexStore:
         return np.concatenate(parts)
 
     # -- reading ------------------------------------------------------------------------------------
-    @staticmethod
-    def _stamp(col: Any) -> str:
-        got = col.get(include=["metadatas"])
-        pairs = sorted(f"{m['file_key']}={m['file_hash']}" for m in got["metadatas"] or [])
+    def _snapshot(self, col: Any) -> str:
+        """Read every chunk once (kept for lookups) and return the stamp of what the index holds: the keyword
+        index on disk is reused only when it was built from exactly these file versions."""
+        got = col.get(include=["documents", "metadatas"])
+        metas = got["metadatas"] or []
+        self._chunk_cache = {
+            i: _from_meta(i, d, m) for i, d, m in zip(got["ids"], got["documents"], metas, strict=True)
+        }
+        pairs = sorted(f"{m['file_key']}={m['file_hash']}" for m in metas)
         return digest("\n".join(dict.fromkeys(pairs)))
 
-    def _rebuild_keyword(self, col: Any) -> KeywordIndex:
-        got = col.get(include=["documents", "metadatas"])
-        chunks = [_from_meta(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
+    def _rebuild_keyword(self, stamp: str) -> KeywordIndex:
+        chunks = list(self._chunk_cache.values())
         kw = KeywordIndex.build([c.id for c in chunks], [keyword_text(c) for c in chunks])
-        kw.save(self.keyword_dir, self._stamp(col))
+        kw.save(self.keyword_dir, stamp)
         self._keyword = kw
-        self._chunk_cache = {c.id: c for c in chunks}
         return kw
 
     def keyword(self) -> KeywordIndex:
         if self._keyword is None:
-            col = self.collection()
-            self._keyword = KeywordIndex.load(self.keyword_dir, self._stamp(col)) or self._rebuild_keyword(col)
+            stamp = self._snapshot(self.collection())
+            self._keyword = KeywordIndex.load(self.keyword_dir, stamp) or self._rebuild_keyword(stamp)
         return self._keyword
 
     def all_chunks(self) -> dict[str, Chunk]:
         if not self._chunk_cache:
-            got = self.collection().get(include=["documents", "metadatas"])
-            self._chunk_cache = {
-                i: _from_meta(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-            }
+            self._snapshot(self.collection())
         return self._chunk_cache
 
     def chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
