@@ -89,8 +89,6 @@ def review_pr(
         app_items, app_findings = checklist(ctx, app)
         items += app_items
         findings += [f for f in app_findings if f.id not in {x.id for x in findings}]
-    for f in findings:
-        f.message = redact(f.message)[0]
     findings.sort(key=lambda f: (-SEVERITY_ORDER[f.severity], f.category, f.id))
     cite_house_patterns(findings, knowledge)
     text, trimmed = _llm_text(pr)

@@ -15,6 +15,7 @@ from assistant.inputs.diff import ChangedFile, PullRequest
 from assistant.inputs.manifests import Document, LDict, parse_documents, walk
 from assistant.knowledge_base.stack import StackCatalog, alias_pattern
 from assistant.models import Finding, Location
+from assistant.reasoning.redaction import redact
 
 YAML = re.compile(r"\.ya?ml$")
 TEMPLATED = re.compile(r"\$\{[^}]+\}|\{\{.*\}\}")
@@ -109,7 +110,7 @@ def _finding(
         category=spec.category,
         severity=spec.severity,
         component=component or spec.component,
-        message=message,
+        message=redact(message)[0],  # a finding never echoes a secret back
         suggestion=suggestion or spec.suggestion,
         location=location,
         citations=list(spec.framework),
