@@ -1,10 +1,15 @@
 """Retrieval on the real homelab corpus (../shared/corpus), with the real embedding model and Chroma.
 
 The questions in evals/retrieval/corpus-questions.yaml were written by hand, half of them paraphrased so that
-they share few words with the file's headings. Targets from the issue: recall@5 ≥ 0.95, recall@1 ≥ 0.8; the
-floor asserted for recall@1 is the figure reached so far (0.797), so that a regression fails."""
+they share few words with the file's headings; retrieval was tuned on them. Targets from the issue: recall@5 ≥ 0.95,
+recall@1 ≥ 0.8. corpus-questions-heldout.yaml (40 questions) was written later by someone who never ran the
+retriever, to measure what the tuning is worth on questions it has not seen: it does not reach the issue's targets
+(recall@1 0.70, recall@5 0.925 when written down), so its floors sit just under the figures reached, so that a
+regression fails."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import yaml
 
@@ -15,18 +20,34 @@ from assistant.knowledge_base.knowledge import Knowledge
 from tests.conftest import PROJECT
 
 QUESTIONS = yaml.safe_load((PROJECT / "evals" / "retrieval" / "corpus-questions.yaml").read_text())["questions"]
+HELD_OUT = yaml.safe_load((PROJECT / "evals" / "retrieval" / "corpus-questions-heldout.yaml").read_text())["questions"]
 
 
-def test_question_set_is_large_and_half_paraphrased() -> None:
-    assert len(QUESTIONS) >= 30
-    assert sum(q["style"] == "paraphrased" for q in QUESTIONS) >= len(QUESTIONS) // 2
+def test_question_sets_are_large_half_paraphrased_and_disjoint() -> None:
+    for questions in (QUESTIONS, HELD_OUT):
+        assert len(questions) >= 30
+        assert sum(q["style"] == "paraphrased" for q in questions) >= len(questions) // 2
+    assert not {q["question"] for q in QUESTIONS} & {q["question"] for q in HELD_OUT}
+    assert len({q["id"] for q in QUESTIONS + HELD_OUT}) == len(QUESTIONS) + len(HELD_OUT)
+
+
+def test_every_expected_file_is_in_the_corpus(corpus_repo: Path) -> None:
+    missing = [(q["id"], p) for q in QUESTIONS + HELD_OUT for p in q["expected"] if not (corpus_repo / p).is_file()]
+    assert not missing
 
 
 def test_recall_and_mrr_on_the_corpus(corpus_index: Settings) -> None:
     m = retrieval_metrics(Knowledge(corpus_index), QUESTIONS)
     assert m.recall_at_5 >= 0.95, f"recall@5 {m.recall_at_5}"
-    assert m.recall_at_1 >= 0.79, f"recall@1 {m.recall_at_1}"
-    assert m.mrr >= 0.85, f"MRR {m.mrr}"
+    assert m.recall_at_1 >= 0.8, f"recall@1 {m.recall_at_1}"
+    assert m.mrr >= 0.86, f"MRR {m.mrr}"
+
+
+def test_recall_and_mrr_on_the_held_out_questions(corpus_index: Settings) -> None:
+    m = retrieval_metrics(Knowledge(corpus_index), HELD_OUT)
+    assert m.recall_at_5 >= 0.9, f"recall@5 {m.recall_at_5}"
+    assert m.recall_at_1 >= 0.675, f"recall@1 {m.recall_at_1}"
+    assert m.mrr >= 0.78, f"MRR {m.mrr}"
 
 
 def test_exact_names_are_found(corpus_index: Settings) -> None:
