@@ -50,6 +50,11 @@ def keyword_text(chunk: Chunk) -> str:
     return f"{chunk.path} {chunk.section} {' '.join(chunk.extra.values())}\n{chunk.text}"
 
 
+def file_key(chunk: Chunk) -> str:
+    """The file a chunk comes from, as the file-level keyword index names it."""
+    return f"{chunk.source}:{chunk.path}"
+
+
 def _to_meta(chunk: Chunk, file_key: str, file_hash: str) -> dict[str, Any]:
     return {
         "source": chunk.source,
@@ -115,7 +120,7 @@ class IndexStore:
         self.settings = settings
         self.embedder = embedder or make_embedder(settings)
         self._client: Any = None
-        self._keyword: KeywordIndex | None = None
+        self._keywords: tuple[KeywordIndex, KeywordIndex] | None = None  # (chunks, files)
         self._chunk_cache: dict[str, Chunk] = {}
 
     # -- connection ---------------------------------------------------------------------------------
@@ -303,7 +308,7 @@ class IndexStore:
             target.modify(name=name)
         report.chunks_total = target.count()
         stamp = self._snapshot(target)
-        if changed or removed or report.rebuilt or not KeywordIndex.load(self.keyword_dir, stamp):
+        if changed or removed or report.rebuilt or not self._load_keyword(stamp):
             self._rebuild_keyword(stamp)
         report.seconds = time.perf_counter() - started
         return report
@@ -361,18 +366,39 @@ class IndexStore:
         pairs = sorted(f"{m['file_key']}={m['file_hash']}" for m in metas)
         return digest("\n".join(dict.fromkeys(pairs)))
 
-    def _rebuild_keyword(self, stamp: str) -> KeywordIndex:
+    def _rebuild_keyword(self, stamp: str) -> tuple[KeywordIndex, KeywordIndex]:
+        """BM25 over chunks, and over whole files: a file whose sections between them hold the question's
+        words lends that evidence to each of its chunks."""
         chunks = list(self._chunk_cache.values())
-        kw = KeywordIndex.build([c.id for c in chunks], [keyword_text(c) for c in chunks])
-        kw.save(self.keyword_dir, stamp)
-        self._keyword = kw
-        return kw
+        by_chunk = KeywordIndex.build([c.id for c in chunks], [keyword_text(c) for c in chunks])
+        texts: dict[str, list[str]] = {}
+        for c in chunks:
+            texts.setdefault(file_key(c), []).append(keyword_text(c))
+        by_file = KeywordIndex.build(list(texts), ["\n".join(t) for t in texts.values()])
+        by_chunk.save(self.keyword_dir, stamp)
+        by_file.save(self.keyword_dir / "files", stamp)
+        self._keywords = (by_chunk, by_file)
+        return self._keywords
+
+    def _load_keyword(self, stamp: str) -> tuple[KeywordIndex, KeywordIndex] | None:
+        by_chunk = KeywordIndex.load(self.keyword_dir, stamp)
+        by_file = KeywordIndex.load(self.keyword_dir / "files", stamp)
+        self._keywords = (by_chunk, by_file) if by_chunk and by_file else None
+        return self._keywords
+
+    def _ensure_keyword(self) -> tuple[KeywordIndex, KeywordIndex]:
+        if self._keywords is None:
+            stamp = self._snapshot(self.collection())
+            return self._load_keyword(stamp) or self._rebuild_keyword(stamp)
+        return self._keywords
 
     def keyword(self) -> KeywordIndex:
-        if self._keyword is None:
-            stamp = self._snapshot(self.collection())
-            self._keyword = KeywordIndex.load(self.keyword_dir, stamp) or self._rebuild_keyword(stamp)
-        return self._keyword
+        """BM25 over chunks; ids are chunk ids."""
+        return self._ensure_keyword()[0]
+
+    def file_keyword(self) -> KeywordIndex:
+        """BM25 over whole files; ids are `file_key`s."""
+        return self._ensure_keyword()[1]
 
     def all_chunks(self) -> dict[str, Chunk]:
         if not self._chunk_cache:

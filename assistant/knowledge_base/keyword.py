@@ -1,5 +1,6 @@
 """The keyword half of hybrid retrieval: BM25 (bm25s) over path, heading and text, so exact names such as
-`GarageBucketClaim` or `tuppr` are found even where the embedding misses them."""
+`GarageBucketClaim` or `tuppr` are found even where the embedding misses them. Words are stemmed with the
+Snowball English stemmer (PyStemmer), so "upgrades" finds "upgrade" and "restoring" finds "restore"."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
+import Stemmer
+
+TOKENIZER = "snowball-english/1"  # an index saved by another tokenizer is rebuilt, not reused
+_STEMMER = Stemmer.Stemmer("english")
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
@@ -69,13 +74,7 @@ STOPWORDS = frozenset(
 
 
 def _stem(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith("es") and word[-3] in "sxz":
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+    return str(_STEMMER.stemWord(word))
 
 
 def tokenize(text: str) -> list[str]:
@@ -92,7 +91,7 @@ def tokenize(text: str) -> list[str]:
         if "-" in raw or "_" in raw:
             joined = re.sub(r"[-_.]", "", raw.lower())
             if joined not in STOPWORDS:
-                out.append(joined)
+                out.append(_stem(joined))
     return out
 
 
@@ -112,17 +111,28 @@ class KeywordIndex:
     def save(self, folder: Path, stamp: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.model.save(str(folder), show_progress=False)
-        (folder / "ids.json").write_text(json.dumps({"stamp": stamp, "ids": self.ids}))
+        (folder / "ids.json").write_text(json.dumps({"stamp": stamp, "tokenizer": TOKENIZER, "ids": self.ids}))
 
     @classmethod
     def load(cls, folder: Path, stamp: str) -> KeywordIndex | None:
         try:
             meta = json.loads((folder / "ids.json").read_text())
-            if meta.get("stamp") != stamp:
+            if meta.get("stamp") != stamp or meta.get("tokenizer") != TOKENIZER:
                 return None
             return cls(meta["ids"], bm25s.BM25.load(str(folder)))
         except (OSError, ValueError, KeyError):
             return None
+
+    def relative_scores(self, query: str) -> dict[str, float]:
+        """Every id that matches the query, with its score over the best one's (0 to 1]."""
+        tokens = [t for t in tokenize(query) if t in self.vocab]
+        if not tokens or not self.ids:
+            return {}
+        scores = self.model.get_scores(tokens)
+        top = float(scores.max())
+        if top <= 0:
+            return {}
+        return {self.ids[i]: float(scores[i]) / top for i in np.flatnonzero(scores > 0)}
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         tokens = [t for t in tokenize(query) if t in self.vocab]

@@ -1,13 +1,14 @@
-"""Hybrid retrieval: dense (Chroma) and keyword (BM25) rankings fused by reciprocal rank, then a light
-rerank on name matches in the path and heading."""
+"""Hybrid retrieval: dense (Chroma) and keyword (BM25) scores fused, plus the BM25 score of the chunk's whole
+file, then a light rerank on name matches in the path and heading."""
 
 from __future__ import annotations
 
-from assistant.knowledge_base.index import IndexStore
+from assistant.knowledge_base.index import IndexStore, file_key
 from assistant.knowledge_base.keyword import tokenize
 from assistant.models import Hit, Source
 
 DENSE_WEIGHT = 0.3  # the fused score: 0.3 × dense (min-max over the pool) + 0.7 × BM25 (over its best)
+FILE_WEIGHT = 0.3  # added: the BM25 score of the chunk's whole file, over the best file's
 CANDIDATES = 60
 PATH_BOOST = 0.02  # per query word found in the chunk's path or heading
 
@@ -32,6 +33,7 @@ class Retriever:
             top = keyword[0][1]
             for cid, score in keyword:
                 fused[cid] = fused.get(cid, 0.0) + (1 - DENSE_WEIGHT) * score / top
+        by_file = self.store.file_keyword().relative_scores(query)
         chunks = self.store.chunks(list(fused))
         words = set(tokenize(query))
         hits: list[Hit] = []
@@ -40,6 +42,7 @@ class Retriever:
             if chunk is None or (sources and chunk.source not in sources):
                 continue
             where = set(tokenize(f"{chunk.path} {chunk.section}"))
-            hits.append(Hit(chunk=chunk, score=score + PATH_BOOST * len(words & where)))
+            score += FILE_WEIGHT * by_file.get(file_key(chunk), 0.0) + PATH_BOOST * len(words & where)
+            hits.append(Hit(chunk=chunk, score=score))
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:k]
