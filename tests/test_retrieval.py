@@ -60,3 +60,20 @@ def test_exact_names_are_found(corpus_index: Settings) -> None:
 def test_corpus_reindex_without_changes_embeds_nothing(corpus_index: Settings) -> None:
     report = IndexStore(corpus_index).build(corpus_index.repo)
     assert report.chunks_added == 0 and report.files_indexed == 0 and report.files_unchanged > 550
+
+
+def test_dense_search_returns_the_exact_nearest_chunks(corpus_index: Settings) -> None:
+    """The HNSW search is wide enough that its top 60 is the brute-force top 60, so two builds of the same files
+    answer alike (with Chroma's defaults about 1% of the top 60 differed, and between builds)."""
+    import numpy as np
+
+    store = IndexStore(corpus_index)
+    got = store.collection().get(include=["embeddings"])
+    ids, vectors = got["ids"], np.asarray(got["embeddings"])
+    missed = 0
+    for q in QUESTIONS + HELD_OUT:
+        approximate = {cid for cid, _ in store.dense(q["question"], 60)}
+        query = store.embedder.embed([q["question"]])[0]
+        exact = {ids[i] for i in np.argsort(-(vectors @ query))[:60]}
+        missed += len(exact - approximate)
+    assert missed <= 0.002 * 60 * len(QUESTIONS + HELD_OUT), missed
