@@ -2,7 +2,7 @@
 
 Full: index of the shared corpus (about 600 files) and a no-change re-index, pure-embedding time for the
 same chunks, search latency p50/p95 (warm), retrieval recall@1/@5 and MRR on evals/retrieval (the tuned set and
-the held-out set), offline review latency p50/p95 (warm) and CLI wall time to a printed verdict."""
+the two held-out sets), offline review latency p50/p95 (warm) and CLI wall time to a printed verdict."""
 
 from __future__ import annotations
 
@@ -155,7 +155,8 @@ def main() -> None:
         settings, figures["index"] = bench_index(repo, work)
         figures["index"]["repo"] = str(repo.relative_to(PROJECT.parent))  # type: ignore[assignment]
         if repo == CORPUS:
-            for name, file in (("search", "corpus-questions"), ("search_held_out", "corpus-questions-heldout")):
+            sets = ("corpus-questions", "corpus-questions-heldout", "corpus-questions-heldout2")
+            for name, file in zip(("search", "search_held_out", "search_held_out_2"), sets, strict=True):
                 qs = yaml.safe_load((PROJECT / f"evals/retrieval/{file}.yaml").read_text())["questions"]
                 figures[name] = bench_search(settings, qs)
             figures["pull_requests"] = bench_pr(settings)

@@ -72,3 +72,45 @@ def test_hcl_is_chunked_by_block() -> None:
     chunks = chunk_file(text, "infrastructure/modules/ssm/main.tf").chunks
     assert [c.section for c in chunks] == ["variable.name", "resource.aws_ssm_parameter.this"]
     assert chunks[1].lines == (5, 7)
+
+
+def _long_rule_file(alerts: int) -> str:
+    head = "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: garage-alerts\n"
+    head += "  namespace: garage\nspec:\n  groups:\n    - name: garage\n      rules:\n"
+    rule = (
+        "        - alert: GarageAlert{n}\n"
+        "          expr: garage_metric_{n} > {n}\n"
+        "          for: 10m\n"
+        "          labels:\n"
+        "            severity: warning\n"
+        "          annotations:\n"
+        "            summary: Garage condition number {n} held for ten minutes on a storage node\n"
+    )
+    return head + "".join(rule.format(n=n) for n in range(alerts))
+
+
+def test_a_long_yaml_resource_is_split_into_parts_at_list_items() -> None:
+    text = _long_rule_file(60)
+    path = "kubernetes/platform/config/garage/prometheus-rules.yaml"
+    chunks = chunk_file(text, path).chunks
+    assert len(chunks) >= 5
+    assert chunks[0].id == f"repo:{path}#prometheusrule/garage-alerts"
+    assert [c.id for c in chunks[1:3]] == [
+        f"repo:{path}#prometheusrule/garage-alerts~part2",
+        f"repo:{path}#prometheusrule/garage-alerts~part3",
+    ]
+    lines = text.split("\n")
+    for chunk in chunks:
+        assert chunk.extra["k8s_kind"] == "PrometheusRule" and chunk.section == "PrometheusRule garage/garage-alerts"
+        assert len(chunk.text) < 2400 + 300
+        first, last = chunk.lines
+        assert chunk.text == "\n".join(lines[first - 1 : last]).strip()  # the line range is the part's own
+    assert all(c.text.startswith("- alert: GarageAlert") for c in chunks[1:])  # cut where a rule opens
+    assert [c.lines[0] for c in chunks[1:]] == [c.lines[1] + 1 for c in chunks[:-1]]  # no line lost or repeated
+    assert chunks[-1].lines[1] == len(text.rstrip("\n").split("\n"))
+    assert [c.id for c in chunk_file(text, path).chunks] == [c.id for c in chunks]  # stable
+
+
+def test_a_short_yaml_resource_stays_whole() -> None:
+    chunks = chunk_file(_long_rule_file(3), "rules.yaml").chunks
+    assert [c.id for c in chunks] == ["repo:rules.yaml#prometheusrule/garage-alerts"]

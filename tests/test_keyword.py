@@ -75,3 +75,20 @@ def test_without_the_file_level_score_the_other_restart_section_leads(
     the restart of the relay three times), so the lead above comes from the file-level index."""
     monkeypatch.setattr(retrieval, "FILE_WEIGHT", 0.0)
     assert _restart_sections(two_runbooks)[0] == "docs/relay-upgrade.md"
+
+
+def test_an_alert_deep_in_a_long_rule_file_is_cited_by_its_own_lines(tmp_path: Path) -> None:
+    from tests.test_chunking import _long_rule_file
+
+    text = _long_rule_file(60).replace(
+        "Garage condition number 45 held", "Metadata engine replication lag above thirty seconds held"
+    )
+    repo = tmp_path / "repo"
+    (repo / "monitoring").mkdir(parents=True)
+    (repo / "monitoring" / "garage-rules.yaml").write_text(text)
+    settings = settings_for(tmp_path / "index", repo=repo)
+    IndexStore(settings).build(repo)
+    top = Knowledge(settings).search("alert on metadata engine replication lag", k=3, sources={"repo"})[0]
+    line = text.split("\n").index("        - alert: GarageAlert45") + 1
+    assert top.chunk.id.startswith("repo:monitoring/garage-rules.yaml#prometheusrule/garage-alerts~part")
+    assert top.chunk.lines[0] <= line <= top.chunk.lines[1] < line + 60

@@ -2,10 +2,10 @@
 
 The questions in evals/retrieval/corpus-questions.yaml were written by hand, half of them paraphrased so that
 they share few words with the file's headings; retrieval was tuned on them. Targets from the issue: recall@5 ≥ 0.95,
-recall@1 ≥ 0.8. corpus-questions-heldout.yaml (40 questions) was written later by someone who never ran the
-retriever, to measure what the tuning is worth on questions it has not seen: it does not reach the issue's targets
-(recall@1 0.70, recall@5 0.925 when written down), so its floors sit just under the figures reached, so that a
-regression fails."""
+recall@1 ≥ 0.8. Two held-out sets were written later by someone who never ran the retriever, to measure what the
+tuning is worth on questions it has not seen: corpus-questions-heldout.yaml (40) and corpus-questions-heldout2.yaml
+(36, with more questions on values deep in long YAML files). They do not reach the issue's targets, so their floors
+sit just under the figures reached, so that a regression fails."""
 
 from __future__ import annotations
 
@@ -21,18 +21,22 @@ from tests.conftest import PROJECT
 
 QUESTIONS = yaml.safe_load((PROJECT / "evals" / "retrieval" / "corpus-questions.yaml").read_text())["questions"]
 HELD_OUT = yaml.safe_load((PROJECT / "evals" / "retrieval" / "corpus-questions-heldout.yaml").read_text())["questions"]
+HELD_OUT_2 = yaml.safe_load((PROJECT / "evals" / "retrieval" / "corpus-questions-heldout2.yaml").read_text())[
+    "questions"
+]
+ALL = QUESTIONS + HELD_OUT + HELD_OUT_2
 
 
 def test_question_sets_are_large_half_paraphrased_and_disjoint() -> None:
-    for questions in (QUESTIONS, HELD_OUT):
+    for questions in (QUESTIONS, HELD_OUT, HELD_OUT_2):
         assert len(questions) >= 30
         assert sum(q["style"] == "paraphrased" for q in questions) >= len(questions) // 2
-    assert not {q["question"] for q in QUESTIONS} & {q["question"] for q in HELD_OUT}
-    assert len({q["id"] for q in QUESTIONS + HELD_OUT}) == len(QUESTIONS) + len(HELD_OUT)
+    assert len({q["question"] for q in ALL}) == len(ALL)
+    assert len({q["id"] for q in ALL}) == len(ALL)
 
 
 def test_every_expected_file_is_in_the_corpus(corpus_repo: Path) -> None:
-    missing = [(q["id"], p) for q in QUESTIONS + HELD_OUT for p in q["expected"] if not (corpus_repo / p).is_file()]
+    missing = [(q["id"], p) for q in ALL for p in q["expected"] if not (corpus_repo / p).is_file()]
     assert not missing
 
 
@@ -44,10 +48,15 @@ def test_recall_and_mrr_on_the_corpus(corpus_index: Settings) -> None:
 
 
 def test_recall_and_mrr_on_the_held_out_questions(corpus_index: Settings) -> None:
-    m = retrieval_metrics(Knowledge(corpus_index), HELD_OUT)
+    knowledge = Knowledge(corpus_index)
+    m = retrieval_metrics(knowledge, HELD_OUT)
     assert m.recall_at_5 >= 0.9, f"recall@5 {m.recall_at_5}"
-    assert m.recall_at_1 >= 0.675, f"recall@1 {m.recall_at_1}"
-    assert m.mrr >= 0.78, f"MRR {m.mrr}"
+    assert m.recall_at_1 >= 0.725, f"recall@1 {m.recall_at_1}"
+    assert m.mrr >= 0.8, f"MRR {m.mrr}"
+    m = retrieval_metrics(knowledge, HELD_OUT_2)
+    assert m.recall_at_5 >= 0.8, f"recall@5 {m.recall_at_5}"
+    assert m.recall_at_1 >= 0.69, f"recall@1 {m.recall_at_1}"
+    assert m.mrr >= 0.74, f"MRR {m.mrr}"
 
 
 def test_exact_names_are_found(corpus_index: Settings) -> None:
@@ -71,9 +80,9 @@ def test_dense_search_returns_the_exact_nearest_chunks(corpus_index: Settings) -
     got = store.collection().get(include=["embeddings"])
     ids, vectors = got["ids"], np.asarray(got["embeddings"])
     missed = 0
-    for q in QUESTIONS + HELD_OUT:
+    for q in ALL:
         approximate = {cid for cid, _ in store.dense(q["question"], 60)}
         query = store.embedder.embed([q["question"]])[0]
         exact = {ids[i] for i in np.argsort(-(vectors @ query))[:60]}
         missed += len(exact - approximate)
-    assert missed <= 0.002 * 60 * len(QUESTIONS + HELD_OUT), missed
+    assert missed <= 0.002 * 60 * len(ALL), missed

@@ -14,6 +14,8 @@ from assistant.models import Chunk, Source
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ten times faster where the wheel has it
 
 MAX_SECTION_CHARS = 2400  # longer Markdown sections are split into parts at paragraph breaks
+MAX_YAML_CHARS = 2400  # longer YAML documents are split into parts where a key or list item opens
+YAML_BREAK = re.compile(r"^ {0,8}(?:- |[\w\"'./-]+\s*:)")  # a line that opens a key or list item, not deep down
 TEXT_PART_LINES = 60
 MARKDOWN_EXT = {".md", ".markdown", ".mdx"}
 YAML_EXT = {".yaml", ".yml"}
@@ -104,6 +106,22 @@ def chunk_markdown(text: str, path: str, source: Source, prefix: str) -> list[Ch
 _DOC_SEP = re.compile(r"^---\s*$", re.M)
 
 
+def _split_yaml(doc: str, limit: int) -> list[tuple[int, str]]:
+    """Split a long YAML document into parts of about `limit` chars, each cut where a key or list item opens (a
+    rule group, a task, a chart value), so that what sits deep in a long file gets a chunk of its own; returns
+    (line offset, text) pairs."""
+    parts: list[tuple[int, str]] = []
+    lines = doc.split("\n")
+    start, size = 0, 0
+    for i, line in enumerate(lines):
+        if size >= limit and i > start and YAML_BREAK.match(line):
+            parts.append((start, "\n".join(lines[start:i])))
+            start, size = i, 0
+        size += len(line) + 1
+    parts.append((start, "\n".join(lines[start:])))
+    return [(offset, part) for offset, part in parts if part.strip()]
+
+
 def _yaml_documents(text: str) -> list[tuple[int, str]]:
     """(1-based start line, document text) for each `---`-separated document."""
     docs: list[tuple[int, str]] = []
@@ -144,19 +162,20 @@ def chunk_yaml(text: str, path: str, prefix: str) -> ChunkedFile:
         else:
             anchor = f"doc-{n + 1}" if len(docs) > 1 else "document"
             section = f"document {n + 1}" if len(docs) > 1 else path
-        lines_in_doc = doc.rstrip("\n").count("\n")
-        chunks.append(
-            Chunk(
-                id=f"{prefix}#{_unique(anchor, used)}",
-                source="repo",
-                path=path,
-                section=section,
-                lines=(start, start + lines_in_doc),
-                text=doc.strip(),
-                kind="yaml",
-                extra=extra,
+        for part_no, (offset, part) in enumerate(_split_yaml(doc.rstrip("\n"), MAX_YAML_CHARS)):
+            first = start + offset
+            chunks.append(
+                Chunk(
+                    id=f"{prefix}#{_unique(anchor if part_no == 0 else f'{anchor}~part{part_no + 1}', used)}",
+                    source="repo",
+                    path=path,
+                    section=section,
+                    lines=(first, first + part.count("\n")),
+                    text=part.strip(),
+                    kind="yaml",
+                    extra=extra,
+                )
             )
-        )
     return ChunkedFile(chunks, malformed)
 
 

@@ -24,7 +24,7 @@ from assistant.knowledge_base.keyword import KeywordIndex
 from assistant.knowledge_base.stack import load_stack
 from assistant.models import Chunk
 
-INDEX_VERSION = 2
+INDEX_VERSION = 3  # 3: long YAML resources split into parts; HNSW search widened
 WRITE_BATCH = 1000
 # A homelab repo is a few thousand chunks: a wide search makes the approximate neighbours all but exact, so results
 # do not shift between two builds of the same files (with Chroma's defaults about 1% of the top 60 did).
