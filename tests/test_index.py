@@ -152,3 +152,18 @@ def test_an_index_from_another_version_asks_for_rebuild(tmp_path: Path, repo_cop
         IndexStore(settings).collection()
     assert err.value.hint and "--rebuild" in err.value.hint
     assert IndexStore(settings).build(repo_copy).rebuilt  # a plain `index` rebuilds it rather than mixing versions
+
+
+def test_search_and_ask_on_an_older_index_give_one_hint_naming_rebuild(tmp_path: Path, repo_copy: Path) -> None:
+    from tests.test_cli import run
+
+    settings = settings_for(tmp_path / "idx")
+    IndexStore(settings).build(repo_copy)
+    col = IndexStore(settings).collection()
+    col.modify(metadata={**(col.metadata or {}), "index_version": 2})
+    for args in (["search", "garage bucket"], ["ask", "What does Garage store for us?"]):
+        res = run(args, settings.index_dir)
+        assert res.returncode == 2, res.stderr
+        assert "another version (index v2" in res.stderr and "Traceback" not in res.stderr
+        assert "hint: run `assistant index --rebuild`" in res.stderr
+        assert "index` first" not in res.stderr  # not a second hint that contradicts the first

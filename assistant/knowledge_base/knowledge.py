@@ -44,16 +44,21 @@ class Knowledge:
         return self._store or IndexStore(self.settings)
 
     @cached_property
-    def index_error(self) -> str | None:
+    def index_problem(self) -> IndexMissingError | None:
+        """Why there is no usable index (missing, another version, other embeddings), with its own hint."""
         try:
             self.store.collection()
             return None
         except IndexMissingError as exc:
-            return str(exc)
+            return exc
 
     @property
     def indexed(self) -> bool:
-        return self.index_error is None
+        return self.index_problem is None
+
+    def require_index(self) -> None:
+        if self.index_problem is not None:
+            raise self.index_problem
 
     @cached_property
     def retriever(self) -> Retriever | None:

@@ -7,7 +7,7 @@ import re
 from pydantic import BaseModel
 
 from assistant.config import Settings
-from assistant.errors import IndexMissingError, InputError
+from assistant.errors import InputError
 from assistant.knowledge_base.keyword import tokenize
 from assistant.knowledge_base.knowledge import Knowledge
 from assistant.models import Citation, Hit
@@ -59,8 +59,7 @@ def answer_offline(question: str, knowledge: Knowledge, k: int = 4) -> Answer:
     question = question.strip()
     if len(re.findall(r"\w+", question)) < 2:
         raise InputError("the question is empty or too short")
-    if not knowledge.indexed:
-        raise IndexMissingError(knowledge.index_error or "no index", "run `assistant index` first")
+    knowledge.require_index()
     hits = knowledge.search(question, k=k)
     if not hits:
         return Answer(
