@@ -95,8 +95,7 @@ def search(
     from assistant.render.text import print_hits
 
     knowledge = Knowledge(_settings())
-    if not knowledge.indexed:
-        raise AssistantError(knowledge.index_error or "no index", "run `assistant index` first")
+    knowledge.require_index()
     hits = knowledge.search(query, k=k)
     if format is Format.json:
         out.print_json(
@@ -167,12 +166,21 @@ def review(
             "e.g. `assistant review --proposal plan.md` or `assistant review 123`",
         )
     context = repo or settings.repo or (Path.cwd() if (Path.cwd() / ".git").exists() else None)
+    from assistant.knowledge_base.knowledge import Knowledge
+
+    knowledge = Knowledge(settings)
+    if knowledge.index_problem is not None:
+        problem = knowledge.index_problem
+        err.print(
+            f"[yellow]note:[/] {problem.message}; the review cites the framework and the stack catalog only"
+            f" ({problem.hint} to ground it in your repo)"
+        )
     if proposal is not None:
         from assistant.inputs.proposal import read_proposal
         from assistant.pipeline import review_text
 
         text, ref = read_proposal(proposal, settings.max_input_bytes)
-        verdict = review_text(text, settings, ref=ref)
+        verdict = review_text(text, settings, ref=ref, knowledge=knowledge)
     else:
         from assistant.pr_review import review_pr
 
@@ -198,7 +206,7 @@ def review(
             owner_name, number = parse_pr_ref(pr)
             gh = GitHub(github or owner_name or repo_from_git(Path.cwd()))
             request = gh.pull_request(number, context)
-        verdict = review_pr(request, settings, repo=context)
+        verdict = review_pr(request, settings, repo=context, knowledge=knowledge)
         if post:
             if gh is None:
                 raise AssistantError("--post needs a pull request number", "use `assistant review 123 --post`")

@@ -70,6 +70,18 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     assert bad_repo.returncode == 2 and "not found" in bad_repo.stderr
 
 
+def test_a_review_without_an_index_says_what_it_is_grounded_in(tmp_path: Path, example_index: tuple) -> None:
+    proposal = b"Add Redis as a cache for Authentik, one replica, on a PVC."
+    res = run(["review", "--proposal", "-", "--format", "json"], tmp_path / "idx", proposal)
+    assert res.returncode == 0, res.stderr
+    assert "note: no index at" in res.stderr and "assistant index" in res.stderr
+    cited = {c["id"].split(":")[0].split("#")[0] for c in json.loads(res.stdout)["citations"]}
+    assert cited <= {"framework", "stack"}  # the verdict still comes, from what is built in
+    indexed = run(["review", "--proposal", "-", "--format", "json"], example_index[0].index_dir, proposal)
+    assert "note:" not in indexed.stderr
+    assert any(c["id"].startswith("repo:") for c in json.loads(indexed.stdout)["citations"])
+
+
 def test_search_and_ask_cite_sources(example_index: tuple) -> None:
     settings, _ = example_index
     res = run(

@@ -310,6 +310,22 @@ async def test_copy_toggle_help_palette_and_new_review(example_knowledge: Knowle
         assert app.main.verdict_panel.verdict is None and not app.main.sources.citations
 
 
+async def test_without_a_repo_index_the_app_says_what_reviews_are_grounded_in(
+    example_knowledge: Knowledge, tmp_path: Path
+) -> None:
+    bare = make_app(Knowledge(settings_for(tmp_path / "no-index")))
+    async with bare.run_test(size=SIZE) as pilot:
+        await bare.workers.wait_for_complete()
+        await pilot.pause()
+        notes = [n for n in bare._notifications if n.title == "No repo index"]
+        assert len(notes) == 1 and "assistant index" in notes[0].message and notes[0].severity == "warning"
+    indexed = make_app(example_knowledge)
+    async with indexed.run_test(size=SIZE) as pilot:
+        await indexed.workers.wait_for_complete()
+        await pilot.pause()
+        assert not [n for n in indexed._notifications if n.title == "No repo index"]
+
+
 async def test_switch_model_without_an_llm_only_notifies(example_knowledge: Knowledge) -> None:
     app = make_app(example_knowledge)
     async with app.run_test(size=SIZE) as pilot:

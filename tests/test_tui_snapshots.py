@@ -29,8 +29,11 @@ def offline_app(tmp_path: Path, proposal: str | None = None) -> ReviewApp:
 
 
 async def settle(pilot: Pilot[None]) -> None:
-    """Wait for the review (or the warm-up), then stop the prompt's cursor blinking so the frame is fixed."""
+    """Wait for the review (or the warm-up), then stop the prompt's cursor blinking so the frame is fixed. The
+    warm-up's "No repo index" notice names a temp folder, so it is cleared (test_tui.py checks that notice)."""
     await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    pilot.app.clear_notifications()
     await pilot.pause()
     pilot.app.screen.query_one(PromptArea).cursor_blink = False
     await pilot.pause()

@@ -28,7 +28,7 @@ class Reviewer(Protocol):
 
     def chunk(self, citation_id: str) -> Chunk | None: ...
 
-    def warm_up(self) -> None: ...
+    def warm_up(self) -> str | None: ...  # a note for the operator, if there is one
 
 
 class ReviewService:
@@ -68,12 +68,20 @@ class ReviewService:
     def chunk(self, citation_id: str) -> Chunk | None:
         return self.knowledge.chunk(citation_id)
 
-    def warm_up(self) -> None:
-        """Load what the first review needs (rubric, stack, index handle, the pipeline's imports)."""
+    def warm_up(self) -> str | None:
+        """Load what the first review needs (rubric, stack, index handle, the pipeline's imports); say so when
+        there is no usable repo index."""
         import assistant.pipeline  # noqa: F401
 
         k = self.knowledge
-        _ = k.rubric, k.stack, k.indexed
+        _ = k.rubric, k.stack
+        problem = k.index_problem
+        if problem is None:
+            return None
+        return (
+            f"{problem.message}. Reviews cite the framework and the stack catalog only;"
+            f" {problem.hint} to ground them in your repo."
+        )
 
 
 @dataclass

@@ -163,9 +163,12 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
     def warm_up(self) -> None:
         try:
-            self.session.service.warm_up()
+            note = self.session.service.warm_up()
         except Exception as exc:  # the first review will meet the same problem and show it
             self.log.warning(f"warm-up failed: {exc!r}")
+            return
+        if note:
+            self.app.call_from_thread(self.notify, note, title="No repo index", severity="warning", timeout=15)
 
     @on(ReviewFinished)
     async def _finished(self, event: ReviewFinished) -> None:
