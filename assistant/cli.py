@@ -173,7 +173,7 @@ def review(
         problem = knowledge.index_problem
         err.print(
             f"[yellow]note:[/] {problem.message}; the review cites the framework and the stack catalog only"
-            f" ({problem.hint} to ground it in your repo)"
+            f" ({problem.hint or 'run `assistant index`'} to ground it in your repo)"
         )
     if proposal is not None:
         from assistant.inputs.proposal import read_proposal

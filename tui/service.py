@@ -80,7 +80,7 @@ class ReviewService:
             return None
         return (
             f"{problem.message}. Reviews cite the framework and the stack catalog only;"
-            f" {problem.hint} to ground them in your repo."
+            f" {problem.hint or 'run `assistant index`'} to ground them in your repo."
         )
 
 
