@@ -370,11 +370,12 @@ class IndexStore:
         """BM25 over chunks, and over whole files: a file whose sections between them hold the question's
         words lends that evidence to each of its chunks."""
         chunks = list(self._chunk_cache.values())
-        by_chunk = KeywordIndex.build([c.id for c in chunks], [keyword_text(c) for c in chunks])
-        texts: dict[str, list[str]] = {}
-        for c in chunks:
-            texts.setdefault(file_key(c), []).append(keyword_text(c))
-        by_file = KeywordIndex.build(list(texts), ["\n".join(t) for t in texts.values()])
+        texts = [keyword_text(c) for c in chunks]
+        by_chunk = KeywordIndex.build([c.id for c in chunks], texts)
+        file_texts: dict[str, list[str]] = {}
+        for c, text in zip(chunks, texts, strict=True):
+            file_texts.setdefault(file_key(c), []).append(text)
+        by_file = KeywordIndex.build(list(file_texts), ["\n".join(t) for t in file_texts.values()])
         by_chunk.save(self.keyword_dir, stamp)
         by_file.save(self.keyword_dir / "files", stamp)
         self._keywords = (by_chunk, by_file)

@@ -123,22 +123,24 @@ class KeywordIndex:
         except (OSError, ValueError, KeyError):
             return None
 
-    def relative_scores(self, query: str) -> dict[str, float]:
-        """Every id that matches the query, with its score over the best one's (0 to 1]."""
+    def _scores(self, query: str) -> np.ndarray | None:
+        """BM25 score of every id for the query's known words; None when none of its words is indexed."""
         tokens = [t for t in tokenize(query) if t in self.vocab]
         if not tokens or not self.ids:
-            return {}
-        scores = self.model.get_scores(tokens)
-        top = float(scores.max())
-        if top <= 0:
+            return None
+        return np.asarray(self.model.get_scores(tokens))
+
+    def relative_scores(self, query: str) -> dict[str, float]:
+        """Every id that matches the query, with its score over the best one's (0 to 1]."""
+        scores = self._scores(query)
+        if scores is None or (top := float(scores.max())) <= 0:
             return {}
         return {self.ids[i]: float(scores[i]) / top for i in np.flatnonzero(scores > 0)}
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        tokens = [t for t in tokenize(query) if t in self.vocab]
-        if not tokens or not self.ids:
+        scores = self._scores(query)
+        if scores is None:
             return []
-        scores = self.model.get_scores(tokens)
         k = min(k, len(self.ids))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
