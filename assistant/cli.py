@@ -169,12 +169,8 @@ def review(
     from assistant.knowledge_base.knowledge import Knowledge
 
     knowledge = Knowledge(settings)
-    if knowledge.index_problem is not None:
-        problem = knowledge.index_problem
-        err.print(
-            f"[yellow]note:[/] {problem.message}; the review cites the framework and the stack catalog only"
-            f" ({problem.hint or 'run `assistant index`'} to ground it in your repo)"
-        )
+    if note := knowledge.unindexed_note():
+        err.print(f"[yellow]note:[/] {note}")
     if proposal is not None:
         from assistant.inputs.proposal import read_proposal
         from assistant.pipeline import review_text

@@ -75,13 +75,7 @@ class ReviewService:
 
         k = self.knowledge
         _ = k.rubric, k.stack
-        problem = k.index_problem
-        if problem is None:
-            return None
-        return (
-            f"{problem.message}. Reviews cite the framework and the stack catalog only;"
-            f" {problem.hint or 'run `assistant index`'} to ground them in your repo."
-        )
+        return k.unindexed_note()
 
 
 @dataclass

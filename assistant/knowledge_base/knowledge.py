@@ -60,6 +60,16 @@ class Knowledge:
         if self.index_problem is not None:
             raise self.index_problem
 
+    def unindexed_note(self) -> str | None:
+        """For a review without a usable repo index: what it is grounded in, and how to fix that."""
+        problem = self.index_problem
+        if problem is None:
+            return None
+        return (
+            f"{problem.message}: reviews cite the framework and the stack catalog only"
+            f" ({problem.hint or 'run `assistant index`'} to ground them in your repo)"
+        )
+
     @cached_property
     def retriever(self) -> Retriever | None:
         return Retriever(self.store) if self.indexed else None
