@@ -71,9 +71,10 @@ def test_corpus_reindex_without_changes_embeds_nothing(corpus_index: Settings) -
     assert report.chunks_added == 0 and report.files_indexed == 0 and report.files_unchanged > 550
 
 
-def test_dense_search_returns_the_exact_nearest_chunks(corpus_index: Settings) -> None:
-    """The HNSW search is wide enough that its top 60 is the brute-force top 60, so two builds of the same files
-    answer alike (with Chroma's defaults about 1% of the top 60 differed, and between builds)."""
+def test_dense_search_returns_all_but_exactly_the_nearest_chunks(corpus_index: Settings) -> None:
+    """The HNSW search is wide enough that its top 60 is the brute-force top 60 but for at most 0.2% of the
+    neighbours, so two builds of the same files answer alike. Measured over 109 questions: 1 of 6,540 differed;
+    with Chroma's defaults 77 did, and differently between builds."""
     import numpy as np
 
     store = IndexStore(corpus_index)
