@@ -165,7 +165,7 @@ def review(
             "give exactly one of: a PR number, --proposal, --diff or --git",
             "e.g. `assistant review --proposal plan.md` or `assistant review 123`",
         )
-    context = repo or settings.repo or (Path.cwd() if (Path.cwd() / ".git").exists() else None)
+    context = settings.context_repo
     from assistant.knowledge_base.knowledge import Knowledge
 
     knowledge = Knowledge(settings)

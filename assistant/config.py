@@ -77,6 +77,12 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
 
     @property
+    def context_repo(self) -> Path | None:
+        """The operator's repo a review reads for context: ASSISTANT_REPO or --repo, else the current directory
+        when it is a git checkout."""
+        return self.repo or (Path.cwd() if (Path.cwd() / ".git").exists() else None)
+
+    @property
     def llm_configured(self) -> bool:
         return self.llm != "off" and bool(self.openai_api_key or self.openai_base_url)
 

@@ -183,7 +183,7 @@ def review_pr(pr: str, settings: Settings, *, knowledge: Knowledge | None = None
     from assistant.inputs.diff import parse_diff
     from assistant.pr_review import review_pr as review_pull_request
 
-    repo = settings.repo or (Path.cwd() if (Path.cwd() / ".git").exists() else None)
+    repo = settings.context_repo
     if Path(pr).is_file():
         request = parse_diff(Path(pr).read_text(encoding="utf-8", errors="replace"), pr, repo)
     else:
