@@ -1,0 +1,118 @@
+"""The role catalog (`knowledge/roles.yaml`): roles a homelab fills, the tools that fill them, and how to recognise
+each tool in a repo (chart, image, CRD, repo URL, Terraform provider, file markers) and in prose (aliases)."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+from assistant.errors import InputError
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class Role(BaseModel):
+    id: str
+    name: str
+    # What the framework asks of this role, without naming a tool: said when the repo runs nothing in it.
+    requirement: str = ""
+
+
+class Marker(BaseModel):
+    """A file (glob on the repo-relative path) that proves a tool runs, optionally only where a line matches."""
+
+    glob: str
+    regex: str | None = None
+
+
+class Tool(BaseModel):
+    slug: str
+    name: str
+    roles: list[str]
+    aliases: list[str] = Field(default_factory=list)  # prose names, whole-word, case-insensitive
+    charts: list[str] = Field(default_factory=list)  # Helm chart names, exact
+    images: list[str] = Field(default_factory=list)  # image repositories without tag: a suffix at a `/` boundary
+    crds: list[str] = Field(default_factory=list)  # API group (`postgresql.cnpg.io`) or group/Kind (`argoproj.io/App`)
+    repos: list[str] = Field(default_factory=list)  # substrings of Helm/OCI/git repository URLs
+    terraform: list[str] = Field(default_factory=list)  # provider sources (`siderolabs/talos`) or module sources
+    markers: list[Marker] = Field(default_factory=list)
+    gateway_classes: list[str] = Field(default_factory=list)  # Gateway `gatewayClassName` / GatewayClass controller
+    secret_providers: list[str] = Field(default_factory=list)  # keys under a SecretStore's `spec.provider`
+    speaks: list[str] = Field(default_factory=list)  # protocols it is compatible with (redis, s3, postgres …)
+    # A role the tool fills only where the repo declares one of these kinds (Rook-Ceph is object storage only
+    # with a CephObjectStore).
+    role_kinds: dict[str, list[str]] = Field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def names(self) -> list[str]:
+        """Every way prose may name the tool."""
+        return [self.name, *self.aliases]
+
+
+class CloudService(BaseModel):
+    slug: str
+    name: str
+    aliases: list[str]
+    role: str | None = None  # the role a self-hosted tool would fill instead
+
+
+class RoleCatalog(BaseModel):
+    version: int = 1
+    roles: list[Role]
+    tools: list[Tool]
+    cloud_only: list[CloudService] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RoleCatalog:
+        role_ids = {r.id for r in self.roles}
+        seen: set[str] = set()
+        for t in self.tools:
+            if not _SLUG.match(t.slug):
+                raise ValueError(f"tool slug {t.slug!r} is not lower-case-hyphenated")
+            if t.slug in seen:
+                raise ValueError(f"tool {t.slug!r} is listed twice")
+            seen.add(t.slug)
+            unknown = [r for r in t.roles if r not in role_ids]
+            if unknown or not t.roles:
+                raise ValueError(f"tool {t.slug!r} has unknown or no roles: {unknown}")
+        for s in self.cloud_only:
+            if s.role is not None and s.role not in role_ids:
+                raise ValueError(f"cloud service {s.slug!r} names unknown role {s.role!r}")
+        return self
+
+    @cached_property
+    def by_slug(self) -> dict[str, Tool]:
+        return {t.slug: t for t in self.tools}
+
+    @cached_property
+    def role_by_id(self) -> dict[str, Role]:
+        return {r.id: r for r in self.roles}
+
+    def tool(self, slug: str) -> Tool | None:
+        return self.by_slug.get(slug)
+
+    def role(self, role_id: str) -> Role | None:
+        return self.role_by_id.get(role_id)
+
+    def tools_in(self, role_id: str) -> list[Tool]:
+        return [t for t in self.tools if role_id in t.roles]
+
+
+@lru_cache(maxsize=8)
+def _load(path: str, mtime: float) -> RoleCatalog:
+    try:
+        return RoleCatalog.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise InputError(f"role catalog {path} is invalid: {str(exc).splitlines()[0]}") from None
+
+
+def load_catalog(path: Path) -> RoleCatalog:
+    try:
+        return _load(str(path), path.stat().st_mtime)
+    except FileNotFoundError:
+        raise InputError(f"role catalog not found: {path}") from None
