@@ -45,9 +45,10 @@ class Knowledge:
 
     @cached_property
     def index_problem(self) -> IndexMissingError | None:
-        """Why there is no usable index (missing, another version, other embeddings), with its own hint."""
+        """Why there is no usable index (missing, another version, other embeddings, half-written, damaged), with
+        its own hint."""
         try:
-            self.store.collection()
+            self.store.check()
             return None
         except IndexMissingError as exc:
             return exc
