@@ -16,7 +16,6 @@ def run_doctor(settings: Settings, console: Console) -> bool:
         onnx_model_path,
         verify_model,
     )
-    from assistant.knowledge_base.index import IndexStore
     from assistant.knowledge_base.knowledge import Knowledge
 
     rows: list[tuple[str, bool, str]] = []
@@ -54,18 +53,7 @@ def run_doctor(settings: Settings, console: Console) -> bool:
             rows.append(("embeddings", False, str(exc)))
     else:
         rows.append(("embeddings", True, f"openai-compatible: {settings.embedding_model}"))
-    store = IndexStore(settings)
-    try:
-        stats = store.stats()
-        rows.append(
-            (
-                "index",
-                True,
-                f"{stats['location']} · {stats['chunks']} chunks from {stats['files']} files {stats['by_source']}",
-            )
-        )
-    except AssistantError as exc:
-        rows.append(("index", False, str(exc)))
+    rows.append(_index_row(settings))
     if settings.llm_configured:
         from assistant.reasoning.chain import probe_llm
 
@@ -87,3 +75,34 @@ def run_doctor(settings: Settings, console: Console) -> bool:
         table.add_row("[green]ok[/]" if ok else "[red]!![/]", name, detail)
     console.print(table)
     return all(ok for _, ok, _ in rows)
+
+
+def _index_row(settings: Settings) -> tuple[str, bool, str]:
+    """The index is whole and sound (manifest, sqlite check, count, one query), or what is wrong with it and the
+    command that fixes it. Never raises: a doctor that crashes on a broken index is no use."""
+    from assistant.errors import AssistantError
+    from assistant.knowledge_base.build_lock import lock_holder
+    from assistant.knowledge_base.index import IndexStore
+
+    location = settings.chroma_url or str(settings.index_dir / "chroma")
+    try:
+        store = IndexStore(settings)
+        store.check()
+        stats = store.stats()
+        manifest = store.manifest()
+        holder = lock_holder(settings.index_dir)
+    except AssistantError as exc:
+        return ("index", False, str(exc))
+    except Exception as exc:  # anything else a broken store can raise: still one line and the fix
+        return (
+            "index",
+            False,
+            f"the index at {location} cannot be checked: {exc.__class__.__name__}: {exc}"
+            " (run `assistant index --rebuild`)",
+        )
+    detail = f"{stats['location']} · {stats['chunks']} chunks from {stats['files']} files {stats['by_source']}"
+    if manifest is not None and manifest.finished is not None:
+        detail += f" · build {manifest.build_id[:8]}, {manifest.finished:%Y-%m-%d %H:%M} UTC"
+    if holder is not None:
+        detail += f" · being updated by {holder.describe()}"
+    return ("index", True, detail)
