@@ -81,7 +81,11 @@ def index(
     )
     out.print(f"index: {store.location}")
     if report.set_aside:
-        out.print(f"[yellow]the old index could not be read; it was kept at {report.set_aside}[/]")
+        out.print(
+            f"the old index failed its health check ({report.damage}); it was kept at {report.set_aside}",
+            style="yellow",
+            markup=False,
+        )
 
 
 @app.command()
