@@ -1,4 +1,7 @@
-"""Prompts live in prompts/ as Jinja files with a version line; rendered with StrictUndefined."""
+"""Prompts live in prompts/ as Jinja files with a version line; rendered with StrictUndefined.
+
+Every LLM request is a rendered prompt, so `render` is where requests pass the redaction boundary: whatever the
+values hold (a proposal, a diff, retrieved repo chunks, a question), no secret value leaves in a prompt."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from assistant.redaction import redact_text
 
 
 @lru_cache(maxsize=4)
@@ -17,7 +22,8 @@ def _env(folder: str) -> Environment:
 
 
 def render(folder: Path, name: str, **values: object) -> str:
-    return _env(str(folder)).get_template(name).render(**values)
+    """The prompt, redacted (see the module docstring)."""
+    return redact_text(_env(str(folder)).get_template(name).render(**values))
 
 
 def version(folder: Path, name: str) -> str:
