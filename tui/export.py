@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
+from assistant.redaction import redact_model, redact_text
+
 from assistant.models import Verdict
 from assistant.render.markdown import citation_numbers, refs, render_markdown
 from tui.conversation import Conversation
@@ -33,7 +35,7 @@ def verdict_markdown(verdict: Verdict) -> str:
 
 
 def verdict_json(verdict: Verdict) -> str:
-    return verdict.to_json() + "\n"
+    return redact_model(verdict).to_json() + "\n"
 
 
 def next_adr_number(adr_dir: Path) -> int:
@@ -125,7 +127,7 @@ def write_adr(
     number = next_adr_number(adr_dir)
     path = adr_dir / f"{number:04d}-{slugify(verdict.subject.title)}.md"
     with path.open("x", encoding="utf-8") as fh:
-        fh.write(adr_markdown(number, verdict, conversation, today or date.today()))
+        fh.write(redact_text(adr_markdown(number, verdict, conversation, today or date.today())))
     return path
 
 

@@ -1,4 +1,7 @@
-"""Saved conversations: one JSON file each under the user's data directory (or $ASSISTANT_HISTORY_DIR)."""
+"""Saved conversations: one JSON file each under the user's data directory (or $ASSISTANT_HISTORY_DIR).
+
+A history file leaves the running process, so it passes the redaction boundary: secret values in a proposal or
+a reply are saved as `[REDACTED:kind]`. Files are readable by their owner only (0600, folder 0700)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.redaction import redact_data
 from platformdirs import user_data_dir
 
 from tui.conversation import Conversation
@@ -47,10 +51,14 @@ class HistoryStore:
 
     def save(self, conversation: Conversation) -> Path:
         """Write atomically (a temp file renamed over the old one), so a crash never leaves half a file."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         target = self.path(conversation.id)
         tmp = target.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(conversation.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        data = json.dumps(redact_data(conversation.to_json()), indent=2, ensure_ascii=False) + "\n"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            os.fchmod(fh.fileno(), 0o600)  # an older, wider temp file keeps its mode through O_TRUNC
+            fh.write(data)
         tmp.replace(target)
         return target
 

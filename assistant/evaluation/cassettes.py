@@ -43,12 +43,43 @@ def settings_for_cassettes(settings: Settings, folder: Path, record: bool) -> Se
     return settings.model_copy(update={**saved, "llm": "auto", "openai_api_key": "replay", "max_retries": 0})
 
 
+def redact_request(request: Any) -> Any:
+    """vcrpy's before_record_request: a request body is saved (and matched) redacted. Prompts are redacted when
+    rendered, so this changes nothing unless something bypassed that; it is the cassette's own boundary."""
+    from assistant.redaction import redact_text
+
+    body = request.body
+    if body:
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+        clean = redact_text(text)
+        if clean != text:
+            request.body = clean.encode("utf-8") if isinstance(body, bytes) else clean
+    return request
+
+
+def redact_response(response: dict[str, Any]) -> dict[str, Any]:
+    """vcrpy's before_record_response: a secret a model echoes back is not saved either."""
+    from assistant.redaction import redact_text
+
+    body = response.get("body", {})
+    raw = body.get("string")
+    if raw:
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+        clean = redact_text(text)
+        if clean != text:
+            body["string"] = clean.encode("utf-8") if isinstance(raw, bytes) else clean
+    return response
+
+
 def recorder(folder: Path, record: bool) -> Any:
-    """vcrpy set up the one way this project records: matched on method, path and body, secrets filtered,
-    and in replay (record mode `none`) an unrecorded request fails instead of reaching the network."""
+    """vcrpy set up the one way this project records: matched on method, path and body, secrets filtered (headers
+    dropped, bodies redacted), and in replay (record mode `none`) an unrecorded request fails instead of reaching
+    the network."""
     import vcr
 
     return vcr.VCR(
+        before_record_request=redact_request,
+        before_record_response=redact_response,
         cassette_library_dir=str(folder),
         record_mode="all" if record else "none",
         match_on=["method", "path", "body"],

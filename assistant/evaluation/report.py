@@ -11,13 +11,17 @@ from rich.table import Table
 
 from assistant.evaluation.metrics import Summary
 from assistant.evaluation.runner import CaseResult
+from assistant.redaction import redact_data, redact_model, redact_text
 
 
 def to_json(results: list[CaseResult], summary: Summary) -> str:
-    return json.dumps({"summary": summary.model_dump(), "cases": [r.model_dump() for r in results]}, indent=2) + "\n"
+    """The report, redacted: a case's reasons may quote its input."""
+    data = {"summary": summary.model_dump(), "cases": [r.model_dump() for r in results]}
+    return json.dumps(redact_data(data), indent=2) + "\n"
 
 
 def to_junit(results: list[CaseResult], summary: Summary) -> str:
+    results = [redact_model(r) for r in results]
     suite = ET.Element(
         "testsuite",
         name="review-assistant-eval",
@@ -35,6 +39,7 @@ def to_junit(results: list[CaseResult], summary: Summary) -> str:
 
 
 def print_report(results: list[CaseResult], summary: Summary, console: Console, verbose: bool = False) -> None:
+    results = [redact_model(r) for r in results]
     failing = [r for r in results if not r.passed or (verbose and r.skipped)]
     if failing:
         t = Table(title="Cases that did not pass", title_justify="left", expand=True)
@@ -62,7 +67,7 @@ def print_report(results: list[CaseResult], summary: Summary, console: Console, 
         m.add_row(name, "—" if value is None else str(value))
     console.print(m)
     if summary.gate_failures:
-        console.print("[bold red]gate failed:[/] " + "; ".join(summary.gate_failures))
+        console.print("[bold red]gate failed:[/] " + redact_text("; ".join(summary.gate_failures)))
     else:
         console.print("[bold green]gate passed[/]")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistant.models import Verdict
+from assistant.redaction import redact_model
 
 ICON = {"approve": "✅", "revise": "🟡", "reject": "⛔"}
 COMMENT_MARKER = "<!-- review-assistant -->"
@@ -18,6 +19,7 @@ def refs(ids: list[str], numbers: dict[str, int]) -> str:
 
 
 def render_markdown(v: Verdict) -> str:
+    v = redact_model(v)  # printed, posted or exported: output passes the redaction boundary
     nums = citation_numbers(v)
     out = [
         f"## {ICON[v.verdict]} {v.verdict.upper()} · score {v.score}/100 — {v.subject.title}",

@@ -8,11 +8,13 @@ from typing import Any
 from assistant import __version__
 from assistant.checks import load_checks
 from assistant.models import Verdict
+from assistant.redaction import redact_model
 
 LEVEL = {"blocker": "error", "major": "error", "minor": "warning", "info": "note"}
 
 
 def render_sarif(v: Verdict) -> str:
+    v = redact_model(v)
     specs = {s.category: s for s in load_checks()}
     rules = [
         {

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from assistant.models import Hit, Verdict
+from assistant.redaction import redact_model, redact_text
 from assistant.render.markdown import citation_numbers, refs
 
 VERDICT_STYLE = {"approve": "bold green", "revise": "bold yellow", "reject": "bold red"}
@@ -16,6 +17,7 @@ SEVERITY_STYLE = {"blocker": "bold red", "major": "yellow", "minor": "cyan", "in
 
 
 def verdict_renderable(v: Verdict) -> Group:
+    v = redact_model(v)  # on screen: output passes the redaction boundary
     nums = citation_numbers(v)
     head = Text.assemble(
         (f" {v.verdict.upper()} ", VERDICT_STYLE[v.verdict] + " reverse"),
@@ -86,5 +88,6 @@ def print_hits(hits: list[Hit], console: Console) -> None:
     t.add_column("score", no_wrap=True)
     t.add_column("excerpt")
     for n, h in enumerate(hits, 1):
-        t.add_row(str(n), h.chunk.id, f"{h.chunk.lines[0]}-{h.chunk.lines[1]}", f"{h.score:.4f}", h.excerpt(160))
+        excerpt = redact_text(h.excerpt(160))
+        t.add_row(str(n), h.chunk.id, f"{h.chunk.lines[0]}-{h.chunk.lines[1]}", f"{h.score:.4f}", excerpt)
     console.print(t)
