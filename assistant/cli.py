@@ -126,18 +126,25 @@ def ask(
     question: str,
     format: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
 ) -> None:
-    """A grounded answer about the framework or repo, with citations. A proposed change gets a review."""
+    """A grounded answer about the framework or repo, with citations. A plan to change the stack gets a review;
+    a question about a plan gets the answer and a hint to review it. `-` reads the question from stdin."""
     from assistant.knowledge_base.knowledge import Knowledge
-    from assistant.reasoning.ask import answer_question, is_proposal, render_answer_markdown
+    from assistant.reasoning.ask import answer_question, render_answer_markdown
+    from assistant.reasoning.intent import route
 
+    if question == "-":
+        question = sys.stdin.read()
     settings = _settings()
     knowledge = Knowledge(settings)
-    if is_proposal(question):
+    intent = route(question)
+    if intent.route == "review":
         from assistant.pipeline import review_text
 
         _emit_verdict(review_text(question, settings, ref="ask", knowledge=knowledge), format)
         return
     answer = answer_question(question, knowledge, settings)
+    if intent.route == "both":
+        err.print("This reads like a plan too: `assistant review --proposal -`", soft_wrap=True, markup=False)
     if format is Format.json:
         out.print_json(answer.model_dump_json())
     elif format is Format.markdown:

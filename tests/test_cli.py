@@ -92,8 +92,11 @@ def test_search_and_ask_cite_sources(example_index: tuple) -> None:
     ask = run(["ask", "How do we restore a CNPG database?", "--format", "json"], settings.index_dir)
     answer = json.loads(ask.stdout)
     assert answer["citations"] and "[1]" in answer["answer"]
-    routed = run(["ask", "Should we deploy Redis for Authentik?", "--format", "json"], settings.index_dir)
+    routed = run(["ask", "Deploy Redis for Authentik.", "--format", "json"], settings.index_dir)
     assert json.loads(routed.stdout)["findings"][0]["category"] == "overlap"
+    both = run(["ask", "Should we deploy Redis for Authentik?", "--format", "json"], settings.index_dir)
+    assert json.loads(both.stdout)["citations"] and "assistant review --proposal -" in both.stderr
+    assert "assistant review" not in ask.stderr  # a plain question gets no review hint
 
 
 def test_doctor_reports_the_index_and_offline_mode(example_index: tuple) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from assistant.models import Chunk, Verdict
+from assistant.reasoning.ask import Answer
 
 
 @dataclass
@@ -23,6 +24,15 @@ class ReviewFinished(Message):
     seq: int
     verdict: Verdict
     pr: str | None = None  # set when it is a pull request's review
+
+
+@dataclass
+class AnswerFinished(Message):
+    """An ask worker returned a grounded answer to a question (route: answer, or both when it reads as a plan too)."""
+
+    seq: int
+    answer: Answer
+    route: str
 
 
 @dataclass

@@ -15,6 +15,7 @@ from tui.history import HistoryStore
 
 if TYPE_CHECKING:
     from assistant.knowledge_base.knowledge import Knowledge
+    from assistant.reasoning.ask import Answer
 
 
 class Reviewer(Protocol):
@@ -67,6 +68,12 @@ class ReviewService:
 
     def chunk(self, citation_id: str) -> Chunk | None:
         return self.knowledge.chunk(citation_id)
+
+    def ask(self, question: str, settings: Settings) -> Answer:
+        """A grounded answer to a question (the same as `assistant ask`), its sources for the sources panel."""
+        from assistant.reasoning.ask import answer_question
+
+        return answer_question(question, self.knowledge, settings)
 
     def warm_up(self) -> str | None:
         """Load what the first review needs (rubric, stack, index handle, the pipeline's imports); say so when

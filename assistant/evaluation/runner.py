@@ -44,7 +44,8 @@ def _resolve(path: str, case: Case) -> Path:
 
 def respond(case: Case, settings: Settings, knowledge: Knowledge) -> tuple[str, Verdict | None, list[str]]:
     """(rendered Markdown, the verdict if it was a review, cited chunk ids)."""
-    from assistant.reasoning.ask import answer_question, is_proposal, render_answer_markdown
+    from assistant.reasoning.ask import answer_question, render_answer_markdown
+    from assistant.reasoning.intent import route
     from assistant.render.markdown import render_markdown
 
     if case.kind == "patch":
@@ -56,13 +57,20 @@ def respond(case: Case, settings: Settings, knowledge: Knowledge) -> tuple[str, 
         pr = parse_diff(_resolve(case.patch, case).read_text(encoding="utf-8"), case.patch, repo)
         v = review_pr(pr, settings, repo=repo, knowledge=knowledge)
         return render_markdown(v), v, [c.id for c in v.citations]
-    if case.kind == "proposal" or (case.kind == "prompt" and is_proposal(case.input)):
+    intent = route(case.input).route if case.kind == "prompt" else ("review" if case.kind == "proposal" else "answer")
+    if intent == "review":
         from assistant.pipeline import review_text
 
         v = review_text(case.input, settings, ref=case.id, knowledge=knowledge)
         return render_markdown(v), v, [c.id for c in v.citations]
     answer = answer_question(case.input, knowledge, settings)
-    return render_answer_markdown(answer), None, [c.id for c in answer.citations]
+    text, cited = render_answer_markdown(answer), [c.id for c in answer.citations]
+    if intent == "both":  # the answer, and the review it offers (taken here, as an operator would)
+        from assistant.pipeline import review_text
+
+        v = review_text(case.input, settings, ref=case.id, knowledge=knowledge)
+        return f"{text}\n{render_markdown(v)}", v, [*cited, *(c.id for c in v.citations)]
+    return text, None, cited
 
 
 def score(case: Case, text: str, verdict: Verdict | None) -> list[str]:

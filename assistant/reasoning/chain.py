@@ -206,4 +206,25 @@ def answer_with_llm(question: str, offline: Answer, knowledge: Knowledge, settin
     except Exception as exc:
         raise LLMUnavailableError(f"{exc.__class__.__name__}: {str(exc)[:200]}") from None
     text = reply.content if isinstance(reply.content, str) else str(reply.content)
-    return offline.model_copy(update={"answer": text.strip(), "mode": "llm"})
+    return offline.model_copy(update={"answer": validate_citations(text.strip(), offline), "mode": "llm"})
+
+
+def validate_citations(text: str, offline: Answer) -> str:
+    """The LLM's answer cites only the sources it was given: "[2] (framework#x)" is renumbered to x's number; an
+    answer that cites nothing, or a number it was not given, is refused (the caller falls back offline)."""
+    import re
+
+    number = {c.id: n for n, c in enumerate(offline.citations, 1)}
+
+    def by_id(m: re.Match[str]) -> str:
+        n = number.get(m.group(2))
+        return f"[{n}]" if n else m.group(0)
+
+    text = re.sub(r"\[(\d+)\]\s*\(([^()\s]+)\)", by_id, text)
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+    if not cited:
+        raise LLMUnavailableError("the answer cites none of the retrieved sources")
+    unknown = sorted(n for n in cited if not 1 <= n <= len(offline.citations))
+    if unknown:
+        raise LLMUnavailableError(f"the answer cites source(s) {unknown} it was not given")
+    return text

@@ -16,6 +16,9 @@ INTRO = """\
 Describe a change in plain words and press **Enter**. The assistant reviews it against your framework,
 replies with the verdict, then challenges each anti-pattern it found and asks the open questions **one at a
 time**. Every answer is added to the proposal and re-reviewed, so the verdict on the right moves as you go.
+
+Ask a question instead ("how do I restore a CNPG cluster?") and it is answered from your repo's docs and the
+framework, with its sources on the right; no review starts.
 """
 
 COMMANDS = """\
@@ -25,6 +28,7 @@ COMMANDS = """\
 - `tab` / `shift+tab` move between the prompt, the verdict panel and the sources list
 - `/skip` leave the current question open and move on
 - `/edit` put the proposal back in the prompt to revise it (it replaces the old one on Enter)
+- `/review` review the question just answered as a plan (offered when it reads like one)
 
 ## In the sources list
 

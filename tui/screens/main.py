@@ -24,7 +24,15 @@ from assistant.models import Verdict
 from tui.conversation import EDIT_COMMANDS, SKIP_COMMANDS, Conversation, Turn
 from tui.editor import editor_command, source_path
 from tui.export import export
-from tui.messages import ChunkLoaded, CitationChosen, OpenSource, PromptSubmitted, ReviewFailed, ReviewFinished
+from tui.messages import (
+    AnswerFinished,
+    ChunkLoaded,
+    CitationChosen,
+    OpenSource,
+    PromptSubmitted,
+    ReviewFailed,
+    ReviewFinished,
+)
 from tui.screens.export import ExportRequest, ExportScreen
 from tui.screens.help import HelpScreen
 from tui.screens.history import HistoryScreen
@@ -33,6 +41,7 @@ from tui.widgets.conversation import ConversationPane, ExplanationTurn
 from tui.widgets.sources import SourcesPanel
 from tui.widgets.verdict import VerdictPanel
 
+REVIEW_COMMAND = "/review"
 PROMPT_TITLE = {
     "challenge": "your answer to the challenge",
     "question": "your answer",
@@ -62,6 +71,7 @@ class MainScreen(Screen[None]):
         self._pr = pr
         self._seq = 0
         self.last_export: Path | None = None
+        self.plan: str | None = None  # a question answered that reads like a plan too: `/review` reviews it
 
     # -- layout ---------------------------------------------------------------------------------------------------
 
@@ -110,8 +120,13 @@ class MainScreen(Screen[None]):
         if command in EDIT_COMMANDS:
             self.action_edit_proposal()
             return
+        if command == REVIEW_COMMAND:
+            self.action_review_plan()
+            return
         if command.startswith("/") and " " not in command:
             self.notify(f"Unknown command {command}: try /skip or /edit (F1 for help)", severity="warning")
+            return
+        if self._ask_instead(text):
             return
         turn = self.conversation.submit(text)
         self.pane.add_turns([turn])
@@ -123,6 +138,62 @@ class MainScreen(Screen[None]):
             self.pane.add_turns([note, *self.conversation.advance()])
             self._after_turn()
             return
+        self.start_review()
+
+    def _ask_instead(self, text: str) -> bool:
+        """Before a review has started, a question is answered (with its sources) rather than reviewed."""
+        from assistant.reasoning.intent import route
+
+        if self.conversation.started or self.conversation.editing or not hasattr(self.session.service, "ask"):
+            return False
+        intent = route(text)
+        if intent.route == "review" or intent.fallback:
+            return False
+        self.plan = text.strip() if intent.route == "both" else None
+        self.pane.add_turns([Turn("operator", "addition", text.strip())])
+        self._seq += 1
+        self._busy(True)
+        self.ask_worker(self._seq, text, self.session.settings, intent.route)
+        return True
+
+    @work(thread=True, exclusive=True, group="review", exit_on_error=False)
+    def ask_worker(self, seq: int, question: str, settings: Settings, route: str) -> None:
+        worker = get_current_worker()
+        message: AnswerFinished | ReviewFailed
+        try:
+            ask = getattr(self.session.service, "ask", None)  # not part of Reviewer: a test's service may lack it
+            assert ask is not None
+            message = AnswerFinished(seq, ask(question, settings), route)
+        except AssistantError as exc:
+            message = ReviewFailed(seq, exc.message, exc.hint)
+        except Exception as exc:  # not expected: show its real cause rather than lose the app
+            self.log.error(f"ask failed: {exc!r}")
+            message = ReviewFailed(seq, f"{type(exc).__name__}: {exc}", "this is a bug; please report it")
+        if not worker.is_cancelled:
+            self.post_message(message)
+
+    @on(AnswerFinished)
+    async def _answered(self, event: AnswerFinished) -> None:
+        from assistant.reasoning.ask import render_answer_markdown
+
+        event.stop()
+        if event.seq != self._seq:
+            return
+        self._busy(False)
+        text = render_answer_markdown(event.answer)
+        if event.route == "both":
+            text += f"\n*This reads like a plan too: type `{REVIEW_COMMAND}` to review it.*\n"
+            self.notify(f"This reads like a plan too: type {REVIEW_COMMAND} to review it", title="Review it?")
+        self.sources.show(event.answer.citations)
+        await self.pane.add_turns([Turn("assistant", "note", text)])
+
+    def action_review_plan(self) -> None:
+        """Review the question just answered as a plan (it read like one too)."""
+        if self.plan is None or self.conversation.started:
+            self.notify("Nothing to review as a plan: type the proposal", severity="warning")
+            return
+        plan, self.plan = self.plan, None
+        self.pane.add_turns([self.conversation.submit(plan)])
         self.start_review()
 
     def start_review(self) -> None:
