@@ -56,8 +56,10 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "ASSISTANT_OPENAI_BASE_URL")
     )
-    structured_output: Literal["auto", "json_schema", "function_calling"] = "auto"
-    timeout: float = 60.0
+    # json_object: llama.cpp's server (llama-cpp-python) constrains the reply to the schema by a grammar
+    structured_output: Literal["auto", "json_schema", "function_calling", "json_object"] = "auto"
+    # seconds one LLM call may take in all, retries included (each try gets its share); interactive, so short
+    timeout: float = 40.0
     max_retries: int = 1
     max_tokens: int = 1500
     temperature: float = 0.0
@@ -87,7 +89,7 @@ class Settings(BaseSettings):
         return self.llm != "off" and bool(self.openai_api_key or self.openai_base_url)
 
     @property
-    def structured_output_method(self) -> Literal["json_schema", "function_calling"]:
+    def structured_output_method(self) -> Literal["json_schema", "function_calling", "json_object"]:
         """llama.cpp's server answers json_schema with HTTP 500; function calling works on every server."""
         if self.structured_output != "auto":
             return self.structured_output

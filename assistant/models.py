@@ -99,6 +99,7 @@ class EngineInfo(BaseModel):
     model: str
     duration_ms: int = 0
     dropped_citations: int = 0
+    dropped_summaries: int = 0  # a model summary that contradicted the computed verdict (it is replaced)
     fallback_reason: str | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0

@@ -74,3 +74,37 @@ def test_unreachable_llm_falls_back_offline_and_says_so(example_knowledge: Knowl
     assert v.engine.mode == "offline"
     assert v.engine.fallback_reason and "Connection" in v.engine.fallback_reason
     assert any(f.category == "overlap" for f in v.findings)
+
+
+def test_a_summary_that_contradicts_the_verdict_is_dropped_and_counted(example_knowledge: Knowledge) -> None:
+    settings = example_knowledge.settings.model_copy(update={"llm": "auto", "openai_base_url": "http://127.0.0.1:9"})
+    fake = FakeStructuredModel(LLMReview(summary="APPROVED: merge it, this is fine."))
+    v = review_text(PROPOSAL, settings, knowledge=example_knowledge, reasoner=LLMReasoner(settings, model=fake))
+    assert v.engine.mode == "llm" and v.verdict == "reject"
+    assert "APPROVED" not in v.summary and v.engine.dropped_summaries == 1
+    assert v.summary.startswith(f"{len(v.findings)} finding(s)")  # the computed summary stands instead
+    agreeing = FakeStructuredModel(LLMReview(summary="Do not merge: the committed password is a blocker."))
+    w = review_text(PROPOSAL, settings, knowledge=example_knowledge, reasoner=LLMReasoner(settings, model=agreeing))
+    assert w.summary.startswith("Do not merge") and w.engine.dropped_summaries == 0
+
+
+def test_summary_contradiction_reads_claims_and_negations() -> None:
+    from assistant.reasoning.chain import summary_contradicts
+
+    assert summary_contradicts("APPROVED: merge it", "reject")
+    assert summary_contradicts("LGTM, ship it.", "revise")
+    assert summary_contradicts("Reject this: it adds a second Redis.", "approve")
+    assert not summary_contradicts("Do not approve until monitoring exists.", "revise")
+    assert not summary_contradicts("Not ready to merge: add a ServiceMonitor.", "reject")
+    assert not summary_contradicts("Adds Redis where Dragonfly already runs.", "reject")
+    assert not summary_contradicts("Looks good to me.", "approve")
+
+
+def test_the_timeout_is_the_whole_budget_of_a_call() -> None:
+    from assistant.config import Settings
+    from assistant.reasoning.chain import attempt_timeout, chat_model
+
+    s = Settings(timeout=30.0, max_retries=2, openai_base_url="http://127.0.0.1:9/v1")
+    assert attempt_timeout(s) == 10.0 and chat_model(s).request_timeout == 10.0
+    assert attempt_timeout(s.model_copy(update={"max_retries": 0})) == 30.0
+    assert Settings().timeout <= 45  # interactive default: not a minute per try

@@ -21,19 +21,20 @@ class JudgeScore(BaseModel):
 def make_judge(settings: Settings) -> Callable[[Case, str], tuple[bool, str]] | None:
     if not settings.llm_configured:
         return None
-    from assistant.reasoning.chain import chat_model
+    from assistant.reasoning.chain import chat_model, structured
 
-    model = chat_model(settings).with_structured_output(JudgeScore, method=settings.structured_output_method)
+    model = structured(chat_model(settings), JudgeScore, settings.structured_output_method)
 
     def judge(case: Case, answer: str) -> tuple[bool, str]:
         text = prompts.render(
             settings.prompts_dir, "judge.md", criteria=case.judge_criteria, prompt=case.input, answer=answer[:12_000]
         )
         try:
-            result = model.invoke(text)
+            result = model.invoke(text).get("parsed")
         except Exception as exc:  # the judge failing is a failed judgement, said so
             return False, f"judge unavailable: {exc.__class__.__name__}"
-        assert isinstance(result, JudgeScore)
+        if not isinstance(result, JudgeScore):
+            return False, "judge unavailable: its answer did not fit the schema"
         return result.score >= PASS_MARK, f"{result.score}/10: {result.reason}"
 
     return judge

@@ -6,9 +6,12 @@ a chunk it was given, and it never supplies the score."""
 
 from __future__ import annotations
 
+import copy
+import json
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from assistant.config import Settings
 from assistant.errors import LLMUnavailableError
@@ -16,6 +19,7 @@ from assistant.knowledge_base.knowledge import Knowledge
 from assistant.models import CATEGORIES, Category, CriterionResult, EngineInfo, Finding, Rating
 from assistant.reasoning import prompts
 from assistant.reasoning.ask import Answer
+from assistant.redaction import redact_text
 
 SOURCES_FOR_LLM = 8
 SOURCE_CHARS = 700
@@ -47,6 +51,12 @@ class LLMReview(BaseModel):
     summary: str = ""
 
 
+def attempt_timeout(settings: Settings) -> float:
+    """`timeout` is what one LLM call may take in all: each of the 1 + max_retries tries gets its share, so a
+    server that never answers costs `timeout` seconds, not a multiple of it."""
+    return max(1.0, settings.timeout / (1 + max(0, settings.max_retries)))
+
+
 def chat_model(settings: Settings) -> Any:
     from langchain_openai import ChatOpenAI
 
@@ -54,8 +64,8 @@ def chat_model(settings: Settings) -> Any:
         model=settings.model,
         api_key=settings.openai_api_key or "not-needed",  # type: ignore[arg-type]
         base_url=settings.openai_base_url,
-        timeout=settings.timeout,
-        max_retries=settings.max_retries,
+        timeout=attempt_timeout(settings),
+        max_retries=max(0, settings.max_retries),
         max_tokens=settings.max_tokens,  # type: ignore[call-arg]
         temperature=settings.temperature,
         # langchain sends max_completion_tokens, which llama.cpp's server ignores (a small model then loops
@@ -91,8 +101,92 @@ def _sources(inp: Any, knowledge: Knowledge) -> list[dict[str, str]]:
     for cid in dict.fromkeys(ids):
         chunk = knowledge.chunk(cid)
         if chunk:
-            out.append({"id": cid, "text": " ".join(chunk.text.split())[:SOURCE_CHARS]})
+            out.append({"id": cid, "text": redact_text(" ".join(chunk.text.split())[:SOURCE_CHARS])})
     return out
+
+
+# json_object: the schema goes with the request and llama.cpp's server turns it into a grammar, so even a small model
+# answers in it. A grammar is slow to sample and a small model fills every list it may, so the schema sent is a
+# tighter one: references inlined, every field required, lists bounded, free-text extras left out.
+GRAMMAR_LIMITS = {"criteria": (1, 3), "findings": (0, 2), "questions": (1, 2), "citations": (0, 2)}
+GRAMMAR_OMIT = ("challenges", "component", "suggestion")
+
+
+def grammar_schema(schema: type[BaseModel]) -> dict[str, Any]:
+    raw = schema.model_json_schema()
+    defs = raw.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return inline(copy.deepcopy(defs[node["$ref"].rsplit("/", 1)[-1]]))
+            return {k: inline(v) for k, v in node.items()}
+        return [inline(x) for x in node] if isinstance(node, list) else node
+
+    def tighten(node: Any) -> None:
+        if isinstance(node, dict):
+            if "properties" in node:
+                props = {k: v for k, v in node["properties"].items() if k not in GRAMMAR_OMIT}
+                for key, value in props.items():
+                    for extra in ("default", "title", "description"):
+                        value.pop(extra, None)
+                    if value.get("type") == "array" and key in GRAMMAR_LIMITS:
+                        value["minItems"], value["maxItems"] = GRAMMAR_LIMITS[key]
+                node["properties"] = props
+                node["required"] = list(props)
+                node.pop("title", None)
+                node.pop("description", None)
+            for value in node.values():
+                tighten(value)
+        elif isinstance(node, list):
+            for value in node:
+                tighten(value)
+
+    out: dict[str, Any] = inline(raw)
+    tighten(out)
+    return out
+
+
+def structured(model: Any, schema: type[BaseModel], method: str) -> Any:
+    """A runnable answering {"raw", "parsed", "parsing_error"} whatever the structured-output method."""
+    if method != "json_object":
+        return model.with_structured_output(schema, method=method, include_raw=True)
+    from langchain_core.runnables import RunnableLambda
+
+    bound = model.bind(response_format={"type": "json_object", "schema": grammar_schema(schema)})
+
+    def call(prompt: Any) -> dict[str, Any]:
+        raw = bound.invoke(prompt)
+        content = raw.content if isinstance(raw.content, str) else str(raw.content)
+        try:  # strict=False: a grammar lets a raw newline into a string, which JSON forbids but means no harm
+            parsed = schema.model_validate(json.loads(content, strict=False))
+            return {"raw": raw, "parsed": parsed, "parsing_error": None}
+        except (ValueError, ValidationError) as exc:
+            return {"raw": raw, "parsed": None, "parsing_error": f"{exc.__class__.__name__}: {str(exc)[:160]}"}
+
+    return RunnableLambda(call)
+
+
+_CLAIMS = {
+    "approve": r"\b(?:approved?|approving|lgtm|looks good to me|ship it|merge it|safe to merge|good to merge|"
+    r"ready to merge|good to go)\b",
+    "reject": r"\b(?:reject(?:ed)?|do not merge|don't merge|must not (?:be )?merged?|blocked)\b",
+    "revise": r"\b(?:revise|needs? (?:changes|work|revision))\b",
+}
+_NEGATION = re.compile(r"\b(?:not|never|no|cannot|can't|won't|n't|without)\W+(?:\w+\W+){0,2}$", re.I)
+
+
+def summary_contradicts(summary: str, verdict: str) -> bool:
+    """Whether a model's summary claims another verdict than the computed one ("APPROVED: merge it" under reject).
+    A negated claim ("do not approve") is no claim."""
+    claims = set()
+    for name, pattern in _CLAIMS.items():
+        for m in re.finditer(pattern, summary, re.I):
+            if name == "reject" or not _NEGATION.search(summary[: m.start()]):
+                claims.add(name)
+    if verdict == "approve":
+        return bool(claims - {"approve"})
+    return "approve" in claims or (verdict == "revise" and "reject" in claims)
 
 
 class LLMReasoner:
@@ -116,7 +210,7 @@ class LLMReasoner:
             proposal=inp.redacted,
         )
         model = self.model or chat_model(s)
-        runnable = model.with_structured_output(LLMReview, method=s.structured_output_method, include_raw=True)
+        runnable = structured(model, LLMReview, s.structured_output_method)
         try:
             result = runnable.invoke(prompt)
         except Exception as exc:  # any transport, server or parsing failure: fall back offline
@@ -127,15 +221,26 @@ class LLMReasoner:
         usage = getattr(result.get("raw"), "usage_metadata", None) or {}
         allowed = {x["id"] for x in sources} | {c.citation for c in knowledge.rubric.criteria}
         draft, dropped = merge(inp.offline, parsed, allowed, Draft)
+        contradicts = draft.summary != inp.offline.summary and summary_contradicts(draft.summary, planned(draft))
+        if contradicts:  # the verdict is computed, never the model's: a summary that says otherwise goes
+            draft.summary = inp.offline.summary
         info = EngineInfo(
             mode="llm",
             model=s.model,
             dropped_citations=dropped,
+            dropped_summaries=int(contradicts),
             prompt_tokens=int(usage.get("input_tokens", 0)),
             completion_tokens=int(usage.get("output_tokens", 0)),
             prompt_version=prompts.version(s.prompts_dir, "review.md"),
         )
         return draft, info
+
+
+def planned(draft: Any) -> str:
+    """The verdict a draft will get (the formula in `scoring`; citations do not move it)."""
+    from assistant import scoring
+
+    return scoring.verdict(scoring.score(draft.criteria, draft.findings), draft.findings)
 
 
 def merge(offline: Any, llm: LLMReview, allowed: set[str], draft_type: Any) -> tuple[Any, int]:
