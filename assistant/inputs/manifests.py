@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from assistant.inputs.safe_yaml import Budget, YAMLLimitError, iter_nodes
 
 
 class LDict(dict[str, Any]):
@@ -92,15 +92,16 @@ class Document:
         return line
 
 
-def parse_documents(text: str, path: str) -> tuple[list[Document], bool]:
-    """All documents of a YAML file (empty ones dropped) and whether any failed to parse."""
+def parse_documents(text: str, path: str, budget: Budget | None = None) -> tuple[list[Document], bool]:
+    """All documents of a YAML file (empty ones dropped) and whether any failed to parse. The parse is
+    bounded (safe_yaml): past a bound on aliases, size or depth it raises YAMLLimitError naming the path."""
     docs: list[Document] = []
     try:
-        for node in yaml.compose_all(text, Loader=_Loader):
-            if node is None:
-                continue
+        for node in iter_nodes(text, budget):
             data = _build(node)
             docs.append(Document(path, data, node.start_mark.line + 1))
+    except YAMLLimitError as exc:
+        raise YAMLLimitError(f"{path}: {exc.message}") from None
     except yaml.YAMLError:
         return docs, True
     return docs, False

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 import yaml
 
+from assistant.inputs.safe_yaml import load_document
 from assistant.knowledge_base.markdown import sections, slugify
 from assistant.models import Chunk, Source
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ten times faster where the wheel has it
 
 MAX_SECTION_CHARS = 2400  # longer Markdown sections are split into parts at paragraph breaks
 MAX_YAML_CHARS = 2400  # longer YAML documents are split into parts where a key or list item opens
@@ -144,8 +143,8 @@ def chunk_yaml(text: str, path: str, prefix: str) -> ChunkedFile:
     docs = _yaml_documents(text)
     for n, (start, doc) in enumerate(docs):
         try:
-            data = yaml.load(doc, Loader=_Loader)  # a safe loader (C or pure Python)
-        except yaml.YAMLError:
+            data = load_document(doc)  # safe and bounded: a YAML bomb is indexed as text, never expanded
+        except yaml.YAMLError:  # YAMLLimitError included
             data, malformed = None, True
         extra: dict[str, str] = {}
         if isinstance(data, dict) and "kind" in data and isinstance(data.get("metadata"), dict):
