@@ -24,7 +24,7 @@ GENERATED = re.compile(
     r"zz_generated[^/]*|[^/]*\.min\.(?:js|css)|CHANGELOG\.md)$"
 )
 VENDORED = re.compile(r"(?:^|/)(?:vendor|third_party|node_modules|\.terraform)/")
-MAX_FILE_LINES = 4000
+_C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
 
 
 @dataclass
@@ -43,7 +43,8 @@ class PullRequest:
     body: str
     ref: str
     files: list[ChangedFile]
-    skipped: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)  # deliberately left out: binary, generated, vendored
+    unreviewed: dict[str, str] = field(default_factory=dict)  # path -> why it could not be reviewed (fails the gate)
     added: int = 0
     removed: int = 0
 
@@ -68,6 +69,48 @@ def split_patch_email(text: str) -> tuple[str, str, str]:
         idx = rest.find("diff --git")
         body, diff = rest[:idx] if idx >= 0 else rest, rest[idx:] if idx >= 0 else ""
     return title, body.strip(), diff
+
+
+def git_path(name: str) -> str:
+    """A diff header's path as the file is named: git quotes names with non-ASCII or special bytes
+    (`"b/\\303\\274.yaml"`, C escapes and octal UTF-8 bytes) unless core.quotepath is off; unquote them."""
+    name = name.rstrip("\t\r\n")
+    if len(name) < 2 or name[0] != '"' or name[-1] != '"':
+        return name
+    body, out, i = name[1:-1], bytearray(), 0
+    while i < len(body):
+        c = body[i]
+        if c == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            if re.fullmatch(r"[0-7]{3}", body[i + 1 : i + 4]):
+                out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
+                i += 4
+                continue
+            if nxt in _C_ESCAPES:
+                out.append(_C_ESCAPES[nxt])
+                i += 2
+                continue
+        out += c.encode("utf-8")
+        i += 1
+    return out.decode("utf-8", "replace")
+
+
+def _repo_path(name: str) -> str:
+    """The repo-relative path of a diff side (`a/x`, `b/x`); a path that leaves the repo is refused, never read."""
+    path = git_path(name)
+    path = path[2:] if path.startswith(("a/", "b/")) else path
+    parts = path.replace("\\", "/").split("/")
+    if not path or path.startswith("/") or ".." in parts or re.match(r"^[A-Za-z]:", path) or "\0" in path:
+        raise InputError(f"the diff names a path outside the repo: {name.strip()!r}; refused (nothing was read)")
+    return path
+
+
+def _inside(repo: Path, path: Path) -> bool:
+    """Whether a path resolves inside the repo (a symlink out of it does not)."""
+    try:
+        return path.resolve().is_relative_to(repo.resolve())
+    except (OSError, RuntimeError):
+        return False
 
 
 def _apply(base: str, patched: object) -> str:
@@ -102,7 +145,11 @@ def parse_diff(text: str, ref: str, repo: Path | None = None, title: str = "", b
         raise InputError("no unified diff found in the input (expected `diff --git` / `@@` hunks)")
     pr = PullRequest(title=title or "pull request", body=body, ref=ref, files=[])
     for pf in patch:
-        path = (pf.target_file if not pf.is_removed_file else pf.source_file).removeprefix("b/").removeprefix("a/")
+        target = None if pf.target_file == "/dev/null" else _repo_path(pf.target_file)
+        source = None if pf.source_file == "/dev/null" else _repo_path(pf.source_file)
+        path = target if not pf.is_removed_file and target else source
+        if path is None:
+            raise InputError("the diff has a file with no name on either side")
         if pf.is_binary_file:
             pr.skipped["binary"] += 1
             continue
@@ -120,10 +167,10 @@ def parse_diff(text: str, ref: str, repo: Path | None = None, title: str = "", b
             else "removed"
             if pf.is_removed_file
             else "renamed"
-            if pf.source_file.removeprefix("a/") != path and not pf.is_added_file
+            if source != path and not pf.is_added_file
             else "modified"
         )
-        cf = ChangedFile(path=path, status=status, source_path=pf.source_file.removeprefix("a/"))
+        cf = ChangedFile(path=path, status=status, source_path=source)
         if status == "removed":
             pr.files.append(cf)
             continue
@@ -131,14 +178,11 @@ def parse_diff(text: str, ref: str, repo: Path | None = None, title: str = "", b
             for line in hunk:
                 if line.is_added and line.target_line_no:
                     cf.added_lines.add(line.target_line_no)
-        if len(cf.added_lines) > MAX_FILE_LINES:
-            pr.skipped[f"over {MAX_FILE_LINES} added lines"] += 1
-            continue
         if pf.is_added_file:
             cf.new_text = "\n".join(line.value.rstrip("\n") for hunk in pf for line in hunk if line.is_added)
         else:
             base = repo / (cf.source_path or path) if repo else None
-            if base is not None and base.is_file():
+            if base is not None and repo is not None and base.is_file() and _inside(repo, base):
                 try:
                     cf.new_text = _apply(base.read_text(encoding="utf-8"), pf)
                 except (UnicodeDecodeError, OSError):
@@ -155,18 +199,25 @@ def parse_diff(text: str, ref: str, repo: Path | None = None, title: str = "", b
 def read_git_range(spec: str, repo: Path) -> PullRequest:
     if ".." not in spec:
         raise InputError(f"expected a git range BASE..HEAD, got {spec!r}")
+    base, head = spec.split("..", 1)
+    if any(rev.startswith("-") or "\0" in rev or "\n" in rev for rev in (base, head)):
+        raise InputError(f"not a git revision: {spec!r} (a revision cannot start with '-')")
 
     def git(*args: str) -> str:
+        # quotepath off: names come as UTF-8, not octal escapes; --end-of-options: a revision is never an option
+        cmd = ["git", "-C", str(repo), "-c", "core.quotepath=off", *args]
         try:
-            return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout
+            done = subprocess.run(cmd, capture_output=True, check=True)
         except FileNotFoundError:
             raise InputError("git is not installed") from None
         except subprocess.CalledProcessError as exc:
-            raise InputError(f"git {' '.join(args)} failed: {exc.stderr.strip()[:200]}") from None
+            stderr = exc.stderr.decode("utf-8", "replace").strip()
+            raise InputError(f"git {args[0]} {spec} failed: {stderr[:200]}") from None
+        return done.stdout.decode("utf-8", "replace")  # a Latin-1 file reads with U+FFFD, not a crash
 
-    base, head = spec.split("..", 1)
-    diff = git("diff", "--no-color", "--no-ext-diff", f"{base}..{head}")
-    log = git("log", "--format=%s%n%n%b%x00", f"{base}..{head}")
+    rng = f"{base}..{head}"
+    diff = git("diff", "--no-color", "--no-ext-diff", "--end-of-options", rng, "--")
+    log = git("log", "--format=%s%n%n%b%x00", "--end-of-options", rng, "--")
     subjects = [m.strip() for m in log.split("\0") if m.strip()]
     title = subjects[-1].split("\n")[0] if subjects else spec
     body = "\n\n".join(subjects)
@@ -175,11 +226,6 @@ def read_git_range(spec: str, repo: Path) -> PullRequest:
     pr = parse_diff(diff, spec, None, title, body)
     for f in pr.files:  # the head content of every changed file, straight from git
         if f.status != "removed":
-            with contextlib.suppress(subprocess.CalledProcessError, UnicodeDecodeError):
-                f.new_text = subprocess.run(
-                    ["git", "-C", str(repo), "show", f"{head or 'HEAD'}:{f.path}"],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                ).stdout
+            with contextlib.suppress(InputError):
+                f.new_text = git("show", "--end-of-options", f"{head or 'HEAD'}:{f.path}")
     return pr

@@ -14,7 +14,7 @@ MIN_WORDS = 3
 def read_proposal(source: str, max_bytes: int) -> tuple[str, str]:
     """Text and ref of a proposal from a file path or `-` (stdin)."""
     if source == "-":
-        raw = sys.stdin.buffer.read(max_bytes + 1)
+        raw = read_stdin(max_bytes + 1)
         ref = "stdin"
     else:
         path = Path(source)
@@ -28,6 +28,17 @@ def read_proposal(source: str, max_bytes: int) -> tuple[str, str]:
         raw = path.read_bytes()
         ref = source
     return validate_text(raw, max_bytes), ref
+
+
+def read_stdin(limit: int) -> bytes:
+    """Up to `limit` bytes of stdin; a closed or unreadable stdin is one clear line, not a traceback."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise InputError("stdin is closed: pipe the input in (`... | assistant review -p -`) or give a file path")
+    try:
+        return bytes(stream.read(limit))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read stdin: {exc}", "pipe the input in, or give a file path") from None
 
 
 def validate_text(raw: bytes | str, max_bytes: int) -> str:
