@@ -91,7 +91,7 @@ def index(
 @app.command()
 def search(
     query: str,
-    k: Annotated[int, typer.Option("--k", "-k", help="How many hits.")] = 5,
+    k: Annotated[int, typer.Option("--k", "-k", min=1, max=50, help="How many hits (1-50).")] = 5,
     format: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
 ) -> None:
     """Show the top chunks with their citation ids (debugging retrieval)."""
@@ -133,7 +133,9 @@ def ask(
     from assistant.reasoning.intent import route
 
     if question == "-":
-        question = sys.stdin.read()
+        from assistant.inputs.proposal import read_stdin
+
+        question = read_stdin(_settings().max_input_bytes).decode("utf-8", "replace")
     settings = _settings()
     knowledge = Knowledge(settings)
     intent = route(question)
@@ -163,7 +165,13 @@ def review(
     repo: Annotated[Path | None, typer.Option(help="The operator's repo: context for the review.")] = None,
     github: Annotated[str | None, typer.Option("--github", help="owner/name, when not read from git remote.")] = None,
     post: Annotated[bool, typer.Option(help="Create or update the review comment on the PR.")] = False,
-    fail_on: Annotated[FailOn | None, typer.Option(help="Exit 1 when the verdict is this bad or worse.")] = None,
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option(help="Exit 1 when the verdict is this bad or worse, or a changed file could not be reviewed."),
+    ] = None,
+    allow_skipped: Annotated[
+        bool, typer.Option(help="With --fail-on: pass even if some changed files could not be reviewed.")
+    ] = False,
     offline: Annotated[bool, typer.Option(help="Skip the LLM even if one is configured.")] = False,
 ) -> None:
     """Review a written proposal, a patch, a local git range or a GitHub pull request."""
@@ -195,8 +203,9 @@ def review(
         number = 0
         if diff is not None:
             from assistant.inputs.diff import parse_diff
+            from assistant.inputs.proposal import read_stdin
 
-            raw = sys.stdin.buffer.read() if diff == "-" else _read_file(diff)
+            raw = read_stdin(20_000_001) if diff == "-" else _read_file(diff)
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
@@ -221,7 +230,14 @@ def review(
 
             err.print(f"comment: {gh.upsert_comment(number, render_markdown(verdict))}")
     _emit_verdict(verdict, format or (Format.text if out.is_terminal else Format.markdown))
+    unreviewed = (verdict.pull_request or {}).get("coverage", {}).get("not_reviewed") or {}
+    if unreviewed:  # never a silent drop: name what could not be reviewed, and fail the gate on it
+        names = ", ".join(f"{p} ({why})" for p, why in unreviewed.items())
+        gate = " (--fail-on fails; --allow-skipped accepts this)" if fail_on and not allow_skipped else ""
+        err.print(f"[yellow]not reviewed:[/] {names}{gate}", soft_wrap=True)
     if fail_on and (verdict.verdict == "reject" or (fail_on is FailOn.revise and verdict.verdict == "revise")):
+        raise typer.Exit(1)
+    if fail_on and unreviewed and not allow_skipped:
         raise typer.Exit(1)
 
 
@@ -353,7 +369,10 @@ def main() -> None:
         code = app(standalone_mode=False)  # click returns an Exit's code instead of raising it here
         sys.exit(code if isinstance(code, int) else 0)
     except AssistantError as exc:
-        err.print(f"[bold red]error:[/] {exc.message}" + (f"\n[dim]hint: {exc.hint}[/]" if exc.hint else ""))
+        from rich.markup import escape  # a message may quote a hostile path or value: never markup
+
+        hint = f"\n[dim]hint: {escape(exc.hint)}[/]" if exc.hint else ""
+        err.print(f"[bold red]error:[/] {escape(exc.message)}{hint}", soft_wrap=True)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -363,10 +382,13 @@ def main() -> None:
     except Exception as exc:  # click usage errors and anything unexpected: one line, no traceback
         import click
 
-        if isinstance(exc, click.ClickException):
+        # typer 0.29 raises usage errors from its own vendored click: both kinds are a usage line, exit 2
+        if isinstance(exc, click.ClickException | typer.TyperException) and hasattr(exc, "show"):
             exc.show()
-            sys.exit(exc.exit_code)
-        err.print(f"[bold red]error:[/] unexpected {exc.__class__.__name__}: {exc}")
+            sys.exit(int(getattr(exc, "exit_code", 2)))
+        from rich.markup import escape
+
+        err.print(f"[bold red]error:[/] unexpected {exc.__class__.__name__}: {escape(str(exc))}", soft_wrap=True)
         err.print("[dim]set ASSISTANT_DEBUG=1 to see the traceback[/]")
         if _debug():
             raise

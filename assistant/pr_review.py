@@ -28,6 +28,7 @@ class Coverage(BaseModel):
     skipped: dict[str, int]
     trimmed_for_llm: list[str] = Field(default_factory=list)
     malformed_yaml: list[str] = Field(default_factory=list)
+    not_reviewed: dict[str, str] = Field(default_factory=dict)  # changed files that could not be reviewed, and why
 
 
 class PRSummary(BaseModel):
@@ -110,7 +111,11 @@ def review_pr(
         effort=_effort(pr),
         checklist=items,
         coverage=Coverage(
-            reviewed=len(pr.reviewed), skipped=dict(pr.skipped), trimmed_for_llm=trimmed, malformed_yaml=ctx.malformed
+            reviewed=len(pr.reviewed) - len(pr.unreviewed),
+            skipped=dict(pr.skipped),
+            trimmed_for_llm=trimmed,
+            malformed_yaml=ctx.malformed,
+            not_reviewed=dict(pr.unreviewed),
         ),
     )
     redacted, count = redact(text)

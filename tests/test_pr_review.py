@@ -213,9 +213,12 @@ def test_rename_only_and_huge_diffs(tmp_path: Path, example_index: tuple) -> Non
     head = "diff --git a/big.yaml b/big.yaml\nnew file mode 100644\n--- /dev/null\n+++ b/big.yaml\n"
     huge = f"{head}@@ -0,0 +1,50000 @@\n{lines}"
     pr = parse_diff(huge, "huge")
-    assert pr.skipped  # over the per-file budget: skipped and said so, not silently
+    assert [f.path for f in pr.files] == ["big.yaml"]  # no silent drop by line count
     v = review_pr(pr, settings)
-    assert "over" in " ".join(v.pull_request["coverage"]["skipped"]) if v.pull_request else False
+    assert v.pull_request is not None
+    coverage = v.pull_request["coverage"]
+    assert "over 512 kB" in coverage["not_reviewed"]["big.yaml"]  # one document too large to parse: named
+    assert coverage["reviewed"] == 0
 
 
 def test_pr_references_and_github_errors() -> None:
@@ -228,8 +231,11 @@ def test_pr_references_and_github_errors() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/pulls/9"):
             return httpx.Response(404, json={"message": "Not Found"})
+        if request.url.path == "/user":
+            return httpx.Response(200, json={"login": "me"})
         if request.method == "GET":
-            return httpx.Response(200, json=[{"id": 5, "body": f"{COMMENT_MARKER}\nold"}, {"id": 6, "body": "hi"}])
+            comments = [{"id": 5, "body": f"{COMMENT_MARKER}\nold", "user": {"login": "me"}}, {"id": 6, "body": "hi"}]
+            return httpx.Response(200, json=comments)
         return httpx.Response(200, json={"html_url": f"https://github.com/o/r/{request.method}/{request.url.path}"})
 
     gh = GitHub("o/r", client=httpx.Client(base_url="https://api.github.test", transport=httpx.MockTransport(handler)))

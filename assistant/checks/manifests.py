@@ -3,6 +3,7 @@ design-pattern checklist for each new application, looking beyond the diff at th
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from pydantic import BaseModel
 from assistant.checks.registry import CheckSpec, load_checks
 from assistant.inputs.diff import ChangedFile, PullRequest
 from assistant.inputs.manifests import Document, LDict, parse_documents, walk
+from assistant.inputs.safe_yaml import Budget, YAMLLimitError
 from assistant.knowledge_base.stack import StackCatalog, alias_pattern
 from assistant.models import Finding, Location
 from assistant.reasoning.redaction import redact
@@ -28,6 +30,10 @@ CLOUD_HOSTS = re.compile(
     re.I,
 )
 OBSERVABILITY_KINDS = {"ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe"}
+MAX_YAML_BYTES = 512_000  # a changed manifest larger than this is parsed one document at a time
+REVIEW_NODES = 1_000_000  # expanded YAML nodes over all changed files of one review
+REVIEW_YAML_BYTES = 4_000_000  # changed YAML parsed in one review; files past it are named as not reviewed
+_DOC_START = re.compile(r"^---(?:\s|$)", re.M)
 
 
 class ChecklistItem(BaseModel):
@@ -59,21 +65,39 @@ class Context:
 
 
 def build_context(pr: PullRequest, repo: Path | None) -> Context:
+    """The parsed changed manifests and the repo's YAML and Markdown for conventions. Bounded: a YAML bomb
+    refuses the review (YAMLLimitError); a file over MAX_YAML_BYTES is parsed one document at a time, and
+    what still cannot be parsed is named in pr.unreviewed, never dropped."""
     ctx = Context(pr)
+    budget = Budget(REVIEW_NODES, "the changed files")
+    yaml_bytes = REVIEW_YAML_BYTES
     for f in pr.reviewed:
         if not YAML.search(f.path):
             continue
         text = f.new_text if f.new_text is not None else f.partial_text
-        docs, bad = parse_documents(text, f.path)
-        ctx.docs.extend(docs)
-        if bad:
-            ctx.malformed.append(f.path)
+        size = len(text.encode("utf-8", "replace"))
+        yaml_bytes -= size
+        if yaml_bytes < 0:
+            pr.unreviewed[f.path] = f"past {REVIEW_YAML_BYTES // 1_000_000} MB of changed YAML in this review"
+            continue
+        # a large file is reviewed in parts, one YAML document at a time; padding line numbers keeps locations
+        parts = [(1, text)] if size <= MAX_YAML_BYTES else _documents(text)
+        for start, part in parts:
+            if len(part.encode("utf-8", "replace")) > MAX_YAML_BYTES:
+                pr.unreviewed[f.path] = f"a YAML document of over {MAX_YAML_BYTES // 1000} kB at line {start}"
+                continue
+            docs, bad = parse_documents("\n" * (start - 1) + part, f.path, budget)
+            ctx.docs.extend(docs)
+            if bad and f.path not in ctx.malformed:
+                ctx.malformed.append(f.path)
     if repo is not None and repo.is_dir():
         changed = {f.path for f in pr.files}
         for path in repo.rglob("*"):
             rel = path.relative_to(repo).as_posix()
             if rel in changed or "/." in f"/{rel}" or not path.is_file():
                 continue
+            if path.is_symlink() and not path.resolve().is_relative_to(repo.resolve()):
+                continue  # context never reads outside the repo
             if YAML.search(rel) or rel.endswith((".md", ".tftest.hcl")):
                 try:
                     ctx.repo_texts[rel] = path.read_text(encoding="utf-8")
@@ -82,13 +106,23 @@ def build_context(pr: PullRequest, repo: Path | None) -> Context:
     return ctx
 
 
+def _documents(text: str) -> list[tuple[int, str]]:
+    """(1-based first line, text) of each `---`-separated YAML document of a file."""
+    cuts = [m.start() for m in _DOC_START.finditer(text) if m.start() > 0]
+    bounds = [0, *cuts, len(text)]
+    return [(text.count("\n", 0, a) + 1, text[a:b]) for a, b in itertools.pairwise(bounds) if text[a:b]]
+
+
 def repo_docs_for(ctx: Context, namespace: str) -> list[Document]:
     """The repo's documents that mention a namespace (parsed on demand)."""
     out: list[Document] = []
     needle = re.compile(rf"\b{re.escape(namespace)}\b")
     for rel, text in ctx.repo_texts.items():
         if YAML.search(rel) and needle.search(text):
-            out.extend(parse_documents(text, rel)[0])
+            try:
+                out.extend(parse_documents(text, rel)[0])
+            except YAMLLimitError:  # a repo file past the YAML bounds is no context, and costs nothing
+                continue
     return out
 
 

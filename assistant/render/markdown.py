@@ -71,6 +71,11 @@ def render_markdown(v: Verdict) -> str:
         out.append(
             f"<sub>coverage: {cov['reviewed']} file(s) reviewed · skipped: {skipped}"
             + (
+                " · **not reviewed**: " + ", ".join(f"{p} ({why})" for p, why in cov["not_reviewed"].items())
+                if cov.get("not_reviewed")
+                else ""
+            )
+            + (
                 f" · not shown to the LLM (budget): {', '.join(cov['trimmed_for_llm'])}"
                 if cov["trimmed_for_llm"]
                 else ""
