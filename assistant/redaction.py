@@ -30,7 +30,8 @@ MARK = "[REDACTED:{}]"
 # 1. PEM: the block to its END line, or (END missing) the base64 body that follows the BEGIN line
 _PEM = re.compile(
     r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
-    r"(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|(?:[A-Za-z0-9+/=:,\\ \t\r\n-])*)"
+    r"(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|"
+    r"[A-Za-z0-9+/=]*(?:(?:\r?\n|\\n)[ \t]*(?:[A-Za-z0-9+/=]{8,}|(?:Proc-Type|DEK-Info|Comment):[^\n\\]*))*)"
 )
 
 # 2. token formats
@@ -58,7 +59,7 @@ _AUTH_HEADER = re.compile(r"\b(?P<scheme>Bearer|Basic|[Tt]oken)[ \t]+(?P<value>(
 _ASSIGNMENT = re.compile(
     r"(?P<key>(?<![\w.-])[\"']?\.?[A-Za-z_][\w.-]*[\"']?)(?P<sep>[ \t]*(?::|=|:=)[ \t]*)"
     r"(?P<q>[\"'`])?(?P<value>(?(q)[^\"'`\n]+|(?:\$\w*\{[^}\n]*\}|\{\{[^}\n]*\}\}|[^\s\"'`,;}#]+)"
-    r"(?=[ \t]*(?:[\r\n,;}\]#]|$))))"
+    r"(?P<eol>(?=[ \t]*(?:[\r\n,;}\]#]|$)))?))"
 )
 _CREDENTIAL_WORDS = {
     "password", "passwd", "passphrase", "pass", "pwd", "secret", "secrets", "token", "apikey", "credential",
@@ -127,7 +128,7 @@ def credential_key(key: str) -> bool:
     words = _key_words(key)
     if not words:
         return False
-    if words[-1] in _REFERENCE_LAST or words[0] in _REFERENCE_FIRST:
+    if words[-1] in _REFERENCE_LAST or words[0] in _REFERENCE_FIRST or words[-1].isdigit():
         return False
     if words[-1] in _ENDPOINT_LAST and not ("webhook" in words and words[-1] in ("url", "uri")):
         return False  # auth_url, token_url, WEBHOOK_HOST: where to go, not what to send
@@ -170,7 +171,9 @@ def _prose_secret(value: str, quoted: bool) -> bool:
         return False
     if quoted:
         return True
-    return bool(re.search(r"\d", v) and re.search(r"[A-Za-z]", v)) or bool(re.search(r"[^\w\s.-]", v)) or (
+    if v.startswith(("!", "<", "(", "[")) or not re.fullmatch(r"[\w!@#$%^&*+=~?.-]+", v):
+        return False  # a YAML tag (!env_var X), a placeholder, markup: not a password written out
+    return bool(re.search(r"\d", v) and re.search(r"[A-Za-z]", v)) or bool(re.search(r"[!@#$%^&*+=~?]", v)) or (
         bool(re.search(r"[a-z][A-Z]|[A-Z]{2}[a-z]", v)) and not v.istitle()
     )
 
@@ -208,6 +211,8 @@ def redact(text: str) -> tuple[str, int]:
         value = m.group("value")
         if not credential_key(m.group("key")) or _plain_value(value):
             return m.group(0)
+        if not m.group("q") and m.group("eol") is None and not _prose_secret(value, False):
+            return m.group(0)  # `New Secret: store it in SSM` is prose; mid-line, only a secret-looking value counts
         if not m.group("q") and m.group("sep").strip() == ":" and value.endswith(":"):
             return m.group(0)  # `password:` opening a mapping, not a value
         if _key_words(m.group("key"))[-1] == "key" and re.fullmatch(r"[A-Za-z][A-Za-z_-]{0,40}(?:-\d+)?", value):

@@ -87,6 +87,7 @@ PLANTED: list[Sample] = [
     Sample("pem", f"key.pem: |\n{PEM}\n", PEM_BODY2),
     Sample("pem without end", f"Here is the deploy key:\n{PEM_NO_END}", PEM_BODY2),
     Sample("high entropy hex", f"signing:\n  key: {HEX_SECRET}\n", HEX_SECRET),
+    Sample("title line", "Plan: Redis for Authentik, DB_PASS: Xq7vLp2mWn and smtp-pass: mailpass-8841", "Xq7vLp2mWn"),
     Sample("secret data base64", f"kind: Secret\nstringData:\n  config: {B64_SECRET}\n", B64_SECRET),
 ]
 
@@ -115,5 +116,8 @@ BENIGN: list[Sample] = [
     Sample("remote ref path", "remoteRef:\n  key: /authentik/secret-key\n", ""),
     Sample("env from", "envFrom:\n  - secretRef:\n      name: app-env\n", ""),
     Sample("chart version", "chart: authentik\nversion: 2024.10.1\n", ""),
+    Sample("yaml tag", "api_key: !env_var SONARR_API_KEY\n", ""),
+    Sample("numbered heading", "### AUTH-001: OAuth2-Proxy 7-Day Cookie\n", ""),
+    Sample("placeholder", "PrivateKey = <WIREGUARD PRIVATE KEY>\n", ""),
     Sample("uuid", "uid: 123e4567-e89b-12d3-a456-426614174000\n", ""),
 ]
