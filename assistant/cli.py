@@ -14,6 +14,8 @@ from rich.markdown import Markdown
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
+from assistant.redaction import redact_model, redact_text
+from assistant.render.progress import fallback_line, llm_progress
 
 if TYPE_CHECKING:
     from assistant.models import Verdict
@@ -111,7 +113,7 @@ def search(
                         "section": h.chunk.section,
                         "lines": list(h.chunk.lines),
                         "score": round(h.score, 5),
-                        "excerpt": h.excerpt(),
+                        "excerpt": redact_text(h.excerpt()),
                     }
                     for h in hits
                 ]
@@ -142,9 +144,12 @@ def ask(
     if intent.route == "review":
         from assistant.pipeline import review_text
 
-        _emit_verdict(review_text(question, settings, ref="ask", knowledge=knowledge), format)
+        with llm_progress(settings, err):
+            verdict = review_text(question, settings, ref="ask", knowledge=knowledge)
+        _emit_verdict(verdict, format)
         return
-    answer = answer_question(question, knowledge, settings)
+    with llm_progress(settings, err, "answering"):
+        answer = redact_model(answer_question(question, knowledge, settings))  # printed: past the redaction boundary
     if intent.route == "both":
         err.print("This reads like a plan too: `assistant review --proposal -`", soft_wrap=True, markup=False)
     if format is Format.json:
@@ -195,7 +200,8 @@ def review(
         from assistant.pipeline import review_text
 
         text, ref = read_proposal(proposal, settings.max_input_bytes)
-        verdict = review_text(text, settings, ref=ref, knowledge=knowledge)
+        with llm_progress(settings, err):
+            verdict = review_text(text, settings, ref=ref, knowledge=knowledge)
     else:
         from assistant.pr_review import review_pr
 
@@ -222,7 +228,8 @@ def review(
             owner_name, number = parse_pr_ref(pr)
             gh = GitHub(github or owner_name or repo_from_git(Path.cwd()))
             request = gh.pull_request(number, context)
-        verdict = review_pr(request, settings, repo=context, knowledge=knowledge)
+        with llm_progress(settings, err):
+            verdict = review_pr(request, settings, repo=context, knowledge=knowledge)
         if post:
             if gh is None:
                 raise AssistantError("--post needs a pull request number", "use `assistant review 123 --post`")
@@ -254,12 +261,15 @@ def _emit_verdict(verdict: Verdict, format: Format) -> None:
     from assistant.render.markdown import render_markdown
     from assistant.render.text import print_verdict
 
+    if line := fallback_line(verdict.engine.fallback_reason):
+        err.print(redact_text(line), markup=False, highlight=False, soft_wrap=True)
+
     if format is Format.sarif:
         from assistant.render.sarif import render_sarif
 
         sys.stdout.write(render_sarif(verdict))
     elif format is Format.json:
-        sys.stdout.write(verdict.to_json() + "\n")
+        sys.stdout.write(redact_model(verdict).to_json() + "\n")
     elif format is Format.markdown:
         sys.stdout.write(render_markdown(verdict))
     else:
@@ -371,8 +381,8 @@ def main() -> None:
     except AssistantError as exc:
         from rich.markup import escape  # a message may quote a hostile path or value: never markup
 
-        hint = f"\n[dim]hint: {escape(exc.hint)}[/]" if exc.hint else ""
-        err.print(f"[bold red]error:[/] {escape(exc.message)}{hint}", soft_wrap=True)
+        hint = f"\n[dim]hint: {escape(redact_text(exc.hint))}[/]" if exc.hint else ""
+        err.print(f"[bold red]error:[/] {escape(redact_text(exc.message))}{hint}", soft_wrap=True)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -388,7 +398,9 @@ def main() -> None:
             sys.exit(int(getattr(exc, "exit_code", 2)))
         from rich.markup import escape
 
-        err.print(f"[bold red]error:[/] unexpected {exc.__class__.__name__}: {escape(str(exc))}", soft_wrap=True)
+        err.print(
+            f"[bold red]error:[/] unexpected {exc.__class__.__name__}: {escape(redact_text(str(exc)))}", soft_wrap=True
+        )
         err.print("[dim]set ASSISTANT_DEBUG=1 to see the traceback[/]")
         if _debug():
             raise
