@@ -49,7 +49,7 @@ def index(
     repo: Annotated[Path | None, typer.Option(help="Repo to index (docs, manifests, HCL).")] = None,
     rebuild: Annotated[bool, typer.Option(help="Build a fresh index and swap it in.")] = False,
 ) -> None:
-    """Embed the framework, the stack catalog and a repo into the Chroma index (incremental)."""
+    """Embed the framework and a repo into the Chroma index, and discover what the repo runs (incremental)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from assistant.knowledge_base.index import IndexStore
@@ -82,12 +82,46 @@ def index(
         + (f" · malformed YAML indexed as text: {report.malformed_yaml}" if report.malformed_yaml else "")
     )
     out.print(f"index: {store.location}")
+    if settings.repo is not None:
+        out.print(
+            f"stack: {report.tools_found} tool(s) discovered in {report.discovery_seconds:.1f}s"
+            + ("" if report.tools_found else " · no deployed tools found; overlaps are off")
+            + " (`assistant stack` lists them)"
+        )
     if report.set_aside:
         out.print(
             f"the old index failed its health check ({report.damage}); it was kept at {report.set_aside}",
             style="yellow",
             markup=False,
         )
+
+
+@app.command()
+def stack(
+    repo: Annotated[Path | None, typer.Option(help="Discover this repo now instead of reading the index's.")] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+    all_roles: Annotated[bool, typer.Option("--all", help="Also list the roles with no tool.")] = False,
+) -> None:
+    """Show what the repo runs, by role, with the file:line that proves each tool (discovered at `assistant index`)."""
+    from assistant.knowledge_base.knowledge import Knowledge
+    from assistant.render.stack import print_stack, stack_json
+    from assistant.stack.inventory import Inventory
+    from assistant.stack.store import catalog_digest, discover
+
+    settings = _settings(repo)
+    knowledge = Knowledge(settings)
+    inventory: Inventory | None = None
+    if repo is not None:
+        if not repo.is_dir():
+            raise AssistantError(f"repo path not found or not a folder: {repo}")
+        inventory = discover(repo, knowledge.catalog, catalog_digest(settings.catalog_path))[0].inventory
+        knowledge = Knowledge(settings, inventory=inventory)
+    if format is Format.json:
+        out.print_json(json.dumps(stack_json(knowledge.stack)))
+    elif format is Format.text:
+        print_stack(knowledge.stack, out, all_roles)
+    else:
+        raise AssistantError("assistant stack prints text or json")
 
 
 @app.command()

@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     collection: str = "review_assistant"
     repo: Path | None = None
     framework_path: Path = Field(default_factory=lambda: data_dir("knowledge") / "framework.md")
-    stack_path: Path = Field(default_factory=lambda: data_dir("knowledge") / "stack.yaml")
+    catalog_path: Path = Field(default_factory=lambda: data_dir("knowledge") / "roles.yaml")
+    # The operator's stack decisions (add/exclude/pin tools, "X instead of Y"); else `assistant-stack.yaml` in the repo
+    stack_overrides: Path | None = None
     prompts_dir: Path = Field(default_factory=lambda: data_dir("prompts"))
 
     embeddings: Literal["local", "openai"] = "local"

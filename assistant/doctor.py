@@ -33,16 +33,28 @@ def run_doctor(settings: Settings, console: Console) -> bool:
     except AssistantError as exc:
         rows.append(("framework", False, str(exc)))
     try:
+        catalog = knowledge.catalog
         rows.append(
             (
-                "stack catalog",
+                "role catalog",
                 True,
-                f"{settings.stack_path} · {len(knowledge.stack.components)} components, "
-                f"{len(knowledge.stack.cloud_only)} cloud-only services",
+                f"{settings.catalog_path} · {len(catalog.roles)} roles, {len(catalog.tools)} tools, "
+                f"{len(catalog.cloud_only)} cloud-only services",
+            )
+        )
+        inv = knowledge.inventory
+        rows.append(
+            (
+                "stack",
+                True,
+                f"{len(inv.entries)} tools in {len(inv.roles())} roles"
+                + (f" from {inv.files_scanned} files of {inv.repo}" if inv.repo else "")
+                + (f" · {'; '.join(inv.notes)}" if inv.notes else "")
+                + (f" · {len(inv.decisions)} operator decisions" if inv.decisions else ""),
             )
         )
     except AssistantError as exc:
-        rows.append(("stack catalog", False, str(exc)))
+        rows.append(("stack", False, str(exc)))
     if settings.embeddings == "local":
         try:
             path = onnx_model_path()

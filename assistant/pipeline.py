@@ -23,7 +23,7 @@ from assistant.models import (
     Subject,
     Verdict,
 )
-from assistant.reasoning.offline import challenges, load_topics, rate_criteria
+from assistant.reasoning.offline import challenges, rate_criteria, topics_for
 from assistant.reasoning.redaction import redact
 
 
@@ -60,7 +60,8 @@ def prepare(text: str, knowledge: Knowledge, subject: Subject) -> ReviewInput:
     hits = knowledge.search(text[:4000], k=8)
     cite_house_patterns(findings, knowledge)
     doc = ProposalText.of(text)
-    criteria, questions = rate_criteria(knowledge.rubric, doc, findings, load_topics(knowledge.answers_path), specs)
+    topics = topics_for(knowledge.answers_path, knowledge.stack)
+    criteria, questions = rate_criteria(knowledge.rubric, doc, findings, topics, specs, knowledge.stack)
     offline = Draft(
         criteria=criteria,
         findings=findings,
@@ -73,19 +74,23 @@ def prepare(text: str, knowledge: Knowledge, subject: Subject) -> ReviewInput:
 
 
 def cite_house_patterns(findings: list[Finding], knowledge: Knowledge) -> None:
-    """Add the repo doc that shows the house pattern (the index's best repo hit for the check's query)."""
-    if not knowledge.indexed:
-        return
+    """Cite where this repo runs the incumbent (its inventory evidence) and the repo doc that shows the house
+    pattern (the index's best repo hit for the check's query, in this repo's tool names)."""
+    from assistant.checks.registry import template_values
+
     specs = {s.category: s for s in load_checks()}
+    stack = knowledge.stack
     for f in findings:
+        entry = stack.inventory.entry(f.component) if f.component else None
+        if entry is not None and f"stack#{entry.tool}" not in f.citations:
+            f.citations.insert(0, f"stack#{entry.tool}")
+        if not knowledge.indexed:
+            continue
         spec = specs[f.category]
-        comp = knowledge.stack.component(f.component)
-        query = " ".join(x for x in (comp.name if comp else "", spec.repo_query or spec.title) if x)
-        hits = knowledge.search(query, k=1, sources={"repo"})
+        query = (spec.repo_query or spec.title).format_map(template_values(stack))
+        hits = knowledge.search(" ".join(x for x in (entry.name if entry else "", query) if x), k=1, sources={"repo"})
         if hits and hits[0].chunk.id not in f.citations:
             f.citations.append(hits[0].chunk.id)
-        if comp and f"stack#{comp.slug}" not in f.citations and f.category in ("overlap", "cloud-only"):
-            f.citations.append(f"stack#{comp.slug}")
 
 
 def summarise_findings(findings: list[Finding], criteria: list[CriterionResult]) -> str:

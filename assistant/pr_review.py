@@ -9,14 +9,14 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from assistant.checks.manifests import ChecklistItem, anti_patterns, build_context, checklist, new_apps
+from assistant.checks.manifests import ChecklistItem, anti_patterns, build_context, checklist, localise, new_apps
 from assistant.checks.predicates import ProposalText
 from assistant.config import Settings
 from assistant.inputs.diff import PullRequest
 from assistant.knowledge_base.knowledge import Knowledge
 from assistant.models import SEVERITY_ORDER, Subject, Verdict
 from assistant.pipeline import Draft, ReviewInput, cite_house_patterns, finish, reason, summarise_findings
-from assistant.reasoning.offline import challenges, load_topics, rate_criteria
+from assistant.reasoning.offline import challenges, rate_criteria, topics_for
 from assistant.reasoning.redaction import redact
 
 PRIORITY = [r"^infrastructure/", r"\.ya?ml$", r"\.(?:tf|hcl)$", r"\.md$"]
@@ -43,12 +43,15 @@ class PRSummary(BaseModel):
 
 
 def _components(pr: PullRequest, knowledge: Knowledge) -> list[str]:
-    text = " ".join(f.path for f in pr.files)
+    """The repo's tools whose names appear in the PR's paths."""
+    text = " ".join(f.path for f in pr.files).lower()
+    stack = knowledge.stack
     return [
-        c.slug
-        for c in knowledge.stack.components
+        e.tool
+        for e in stack.inventory.entries
         if any(
-            re.search(rf"(?:^|[/_.-]){re.escape(a.lower())}(?:$|[/_.-])", text.lower()) for a in [c.slug, *c.aliases]
+            re.search(rf"(?:^|[/_.-]){re.escape(a.lower())}(?:$|[/_.-])", text)
+            for a in [e.tool, *stack.names_of(e.tool)]
         )
     ]
 
@@ -89,12 +92,13 @@ def review_pr(
     for app in apps:
         app_items, app_findings = checklist(ctx, app)
         items += app_items
-        findings += [f for f in app_findings if f.id not in {x.id for x in findings}]
+        findings += [f for f in localise(app_findings, knowledge.stack) if f.id not in {x.id for x in findings}]
     findings.sort(key=lambda f: (-SEVERITY_ORDER[f.severity], f.category, f.id))
     cite_house_patterns(findings, knowledge)
     text, trimmed = _llm_text(pr)
     doc = ProposalText.of(text)
-    criteria, questions = rate_criteria(knowledge.rubric, doc, findings, load_topics(knowledge.answers_path))
+    topics = topics_for(knowledge.answers_path, knowledge.stack)
+    criteria, questions = rate_criteria(knowledge.rubric, doc, findings, topics, None, knowledge.stack)
     worst = findings[0].severity if findings else None
     platform = any(f.path.startswith(("kubernetes/platform", "infrastructure/")) for f in pr.files)
     risk = (

@@ -59,7 +59,52 @@ def bench_index(repo: Path, work: Path) -> tuple[Settings, dict[str, float]]:
         "pure_embedding_s": round(pure, 1),
         "noop_reindex_s": round(noop, 2),
         "noop_reembedded_chunks": again.chunks_added,
+        "discovery_s": round(report.discovery_seconds, 2),
+        "discovery_share_of_index": round(report.discovery_seconds / full, 3),
+        "noop_discovery_s": round(again.discovery_seconds, 2),
+        "tools_found": report.tools_found,
     }
+
+
+def bench_stack(work: Path) -> dict[str, dict[str, float]]:
+    """Per corpus repo: discovery time, inventory against the hand-written truth, overlaps on the labelled
+    proposals, and offline review time with that inventory (evals/stack/<repo>.*.yaml)."""
+    from assistant.evaluation.stack_eval import load_stack_cases, load_truth, score_inventory, score_overlaps
+    from assistant.knowledge_base.knowledge import Knowledge
+    from assistant.stack.catalog import load_catalog
+    from assistant.stack.store import catalog_digest, discover
+
+    out: dict[str, dict[str, float]] = {}
+    for name in ("homelab", "khuedoan-homelab"):
+        repo = CORPUS.parent / name / "repo"
+        if not repo.is_dir():
+            continue
+        settings = Settings(index_dir=work / f"stack-{name}", repo=repo, llm="off")
+        catalog = load_catalog(settings.catalog_path)
+        t0 = time.perf_counter()
+        cache, _ = discover(repo, catalog, catalog_digest(settings.catalog_path))
+        seconds = time.perf_counter() - t0
+        inv_score = score_inventory(cache.inventory, load_truth(PROJECT / f"evals/stack/{name}.inventory.yaml"))
+        knowledge = Knowledge(settings, inventory=cache.inventory)
+        cases = load_stack_cases(PROJECT / f"evals/stack/{name}.proposals.yaml")
+        t0 = time.perf_counter()
+        overlap = score_overlaps(cases, knowledge, settings)
+        per_review = (time.perf_counter() - t0) / len(cases.cases)
+        out[f"stack_{name}"] = {
+            "files_scanned": cache.inventory.files_scanned,
+            "discovery_s": round(seconds, 2),
+            "tools_found": len(cache.inventory.entries),
+            "inventory_recall": round(inv_score.recall, 3),
+            "inventory_precision": round(inv_score.precision, 3),
+            "missed": ", ".join(inv_score.missed) or "none",  # type: ignore[dict-item]
+            "extra": ", ".join(inv_score.extra) or "none",  # type: ignore[dict-item]
+            "proposals": len(cases.cases),
+            "overlap_recall": round(overlap.overlap_recall, 3),
+            "false_overlaps": overlap.false_overlap,
+            "foreign_tool_mentions": overlap.foreign_mentions,
+            "review_mean_ms_no_index": round(per_review * 1000, 1),
+        }
+    return out
 
 
 def bench_search(settings: Settings, questions: list[dict]) -> dict[str, float]:
@@ -160,6 +205,7 @@ def main() -> None:
                 qs = yaml.safe_load((PROJECT / f"evals/retrieval/{file}.yaml").read_text())["questions"]
                 figures[name] = bench_search(settings, qs)
             figures["pull_requests"] = bench_pr(settings)
+            figures.update(bench_stack(work))
         figures["review"] = bench_review(settings, 20 if args.quick else 200)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -29,6 +29,7 @@ PALETTE = [
     ("Open source in editor", "Open the selected source in $EDITOR at its line", "open_source"),
     ("Skip question", "Leave the current question open and move on", "skip"),
     ("Edit proposal", "Put the proposal back in the prompt to revise it", "edit_proposal"),
+    ("Show stack", "What this repo runs, by role, with the file:line that proves each tool", "show_stack"),
     ("Help", "Keys and commands", "help"),
 ]
 

@@ -15,11 +15,10 @@ COLON_LINE = {"hx", "helix", "subl", "micro", "zed"}  # FILE:LINE
 
 
 def source_path(item: Citation | Chunk, settings: Settings, cwd: Path | None = None) -> Path:
-    """Framework and stack citations are the settings' files; repo citations are relative to settings.repo."""
+    """Framework citations are the settings' file; repo and stack citations (a tool's evidence) are relative to
+    settings.repo."""
     if item.source == "framework":
         return settings.framework_path
-    if item.source == "stack":
-        return settings.stack_path
     return (settings.repo or cwd or Path.cwd()) / item.path
 
 

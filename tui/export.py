@@ -8,9 +8,8 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from assistant.redaction import redact_model, redact_text
-
 from assistant.models import Verdict
+from assistant.redaction import redact_model, redact_text
 from assistant.render.markdown import citation_numbers, refs, render_markdown
 from tui.conversation import Conversation
 

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.redaction import redact_data
 from platformdirs import user_data_dir
 
+from assistant.redaction import redact_data
 from tui.conversation import Conversation
 
 HISTORY_ENV = "ASSISTANT_HISTORY_DIR"

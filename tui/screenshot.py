@@ -2,7 +2,7 @@
 `python -m tui.screenshot docs/tui-main.svg` writes the SVG and, beside it, the same screen as plain text (.txt).
 
 Offline, with the example proposal; the index is used when `assistant index` has built one (ASSISTANT_INDEX_DIR,
-default .assistant), otherwise the citations are the framework's and the stack catalog's."""
+default .assistant), otherwise the citations are the framework's and the discovered stack's."""
 
 from __future__ import annotations
 

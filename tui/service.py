@@ -75,6 +75,12 @@ class ReviewService:
 
         return answer_question(question, self.knowledge, settings)
 
+    def stack_markdown(self) -> str:
+        """What the repo runs, by role, with evidence (the discovered inventory and the operator's overrides)."""
+        from assistant.render.stack import stack_markdown
+
+        return stack_markdown(self.knowledge.stack)
+
     def warm_up(self) -> str | None:
         """Load what the first review needs (rubric, stack, index handle, the pipeline's imports); say so when
         there is no usable repo index."""

@@ -15,9 +15,12 @@ from assistant.checks.registry import CheckSpec, load_checks
 from assistant.inputs.diff import ChangedFile, PullRequest
 from assistant.inputs.manifests import Document, LDict, parse_documents, walk
 from assistant.inputs.safe_yaml import Budget, YAMLLimitError
-from assistant.knowledge_base.stack import StackCatalog, alias_pattern
+from assistant.knowledge_base.files import RepoFile
 from assistant.models import Finding, Location
 from assistant.reasoning.redaction import redact
+from assistant.stack.discovery import Discoverer, is_client
+from assistant.stack.inventory import InventoryEntry
+from assistant.stack.view import Stack
 
 YAML = re.compile(r"\.ya?ml$")
 TEMPLATED = re.compile(r"\$\{[^}]+\}|\{\{.*\}\}")
@@ -55,6 +58,14 @@ class Context:
 
     def file(self, path: str) -> ChangedFile | None:
         return next((f for f in self.pr.files if f.path == path), None)
+
+    def nearest(self, path: str, line: int | None) -> Location | None:
+        """The changed line nearest to `line` in a file the PR adds lines to."""
+        f = self.file(path)
+        if f is None or not f.added_lines:
+            return None
+        target = line or 0
+        return Location(path=path, line=min(f.added_lines, key=lambda n: (abs(n - target), n)))
 
     def location(self, doc: Document, line: int | None) -> Location | None:
         """A location only when the line is one the PR adds; otherwise null rather than a wrong one."""
@@ -143,7 +154,7 @@ def _finding(
         id=f"{category}:{key}",
         category=spec.category,
         severity=spec.severity,
-        component=component or spec.component,
+        component=component,
         message=redact(message)[0],  # a finding never echoes a secret back
         suggestion=suggestion or spec.suggestion,
         location=location,
@@ -188,9 +199,22 @@ def _empty_secret(doc: Document) -> bool:
     return not secret_values(doc)
 
 
-def anti_patterns(ctx: Context, stack: StackCatalog) -> list[Finding]:
+def localise(findings: list[Finding], stack: Stack) -> list[Finding]:
+    """Name this repo's tools: the finding's component is the incumbent in its check's role, and the check's
+    suggestion is filled with the repo's tools (`{in:ROLE}`)."""
+    from assistant.checks.registry import template_values
+
+    specs = {s.category: s for s in load_checks()}
+    for f in findings:
+        spec = specs[f.category]
+        f.component = f.component or stack.component(spec.role)
+        if f.suggestion == spec.suggestion:
+            f.suggestion = spec.suggestion.format_map(template_values(stack))
+    return findings
+
+
+def anti_patterns(ctx: Context, stack: Stack) -> list[Finding]:
     found: list[Finding] = []
-    covered = [(comp, tool) for comp in stack.components for tool in comp.covers]
     for doc in ctx.docs:
         data = doc.data
         if not isinstance(data, dict):
@@ -219,14 +243,15 @@ def anti_patterns(ctx: Context, stack: StackCatalog) -> list[Finding]:
                     ctx.location(doc, doc.key_line("kind")),
                 )
             )
-        if kind == "Ingress":
+        routes, ingresses = stack.inventory.kinds.get("HTTPRoute", 0), stack.inventory.kinds.get("Ingress", 0)
+        if kind == "Ingress" and routes >= ingresses:  # where Ingress is the repo's own pattern, it is no finding
+            where = f"this repo routes through {routes} Gateway API HTTPRoutes" if routes else "the framework's pattern"
             found.append(
                 _finding(
                     "network-exposure",
                     f"ingress:{doc.name}",
-                    f"Ingress {doc.name} instead of a Gateway API HTTPRoute.",
+                    f"Ingress {doc.name} instead of a Gateway API HTTPRoute ({where}).",
                     ctx.location(doc, doc.key_line("kind")),
-                    component="cilium",
                 )
             )
         if kind == "Service" and isinstance(data.get("spec"), dict):
@@ -276,11 +301,11 @@ def anti_patterns(ctx: Context, stack: StackCatalog) -> list[Finding]:
                     f"cnpg:{doc.name}",
                     f"CNPG Cluster {doc.name} has no backup configured.",
                     ctx.location(doc, doc.key_line("spec")),
-                    component="cnpg",
+                    component="cnpg" if stack.inventory.has("cnpg") else None,
                 )
             )
         found.extend(_volumes(ctx, doc))
-        found.extend(_images(ctx, doc, covered))
+        found.extend(_images(ctx, doc))
         for trail, value in walk(data):
             if isinstance(value, str) and CLOUD_HOSTS.search(value):
                 found.append(
@@ -301,8 +326,9 @@ def anti_patterns(ctx: Context, stack: StackCatalog) -> list[Finding]:
                     )
                 )
         found.extend(_subcharts(ctx, doc, stack))
+    found.extend(tool_overlaps(ctx, stack))
     found.extend(_untested_modules(ctx))
-    return _dedupe(found)
+    return localise(_dedupe(found), stack)
 
 
 def _get(data: Any, *keys: str) -> Any:
@@ -366,7 +392,7 @@ def _volumes(ctx: Context, doc: Document) -> list[Finding]:
     return out
 
 
-def _images(ctx: Context, doc: Document, covered: list[Any]) -> list[Finding]:
+def _images(ctx: Context, doc: Document) -> list[Finding]:
     out: list[Finding] = []
     for trail, value in walk(doc.data):
         image: str | None = None
@@ -391,42 +417,84 @@ def _images(ctx: Context, doc: Document, covered: list[Any]) -> list[Finding]:
                     ctx.location(doc, line),
                 )
             )
-        last = image.rstrip("/").split("/")[-1]
-        for comp, tool in covered:
-            if alias_pattern(tool.aliases).fullmatch(last):
-                out.append(
-                    _finding(
-                        "overlap",
-                        f"{comp.slug}:{last}",
-                        f"Image {image} adds {tool.name}, which {comp.name} already covers ({comp.purpose}).",
-                        ctx.location(doc, line),
-                        component=comp.slug,
-                        suggestion=f"Use {comp.name} instead of running {tool.name} next to it.",
-                    )
-                )
     return out
 
 
-def _subcharts(ctx: Context, doc: Document, stack: StackCatalog) -> list[Finding]:
+def _incumbents(stack: Stack, tool: str, changed: set[str]) -> list[InventoryEntry]:
+    """Tools this repo already runs in the roles of `tool`, other than `tool` itself, with evidence outside the
+    PR's own files (an index built after the merge already holds the PR)."""
+    catalog_tool = stack.catalog.tool(tool)
+    if catalog_tool is None:
+        return []
+    return [
+        e
+        for e in stack.incumbents_for(catalog_tool)
+        if e.tool != tool and (e.origin == "override" or any(ev.path not in changed for ev in e.evidence))
+    ]
+
+
+def _overlap(
+    ctx: Context, doc: Document, line: int | None, tool: str, how: str, incumbents: list[InventoryEntry], stack: Stack
+) -> Finding:
+    name = stack.catalog.by_slug[tool].name
+    role = next(r for r in stack.catalog.by_slug[tool].roles if any(r in e.roles for e in incumbents))
+    return _finding(
+        "overlap",
+        f"{incumbents[0].tool}:{tool}",
+        f"{how[0].upper()}{how[1:]} adds {name} ({stack.role_name(role).lower()}); this repo already runs "
+        f"{'; '.join(e.label() for e in incumbents)}.",
+        ctx.location(doc, line) or ctx.nearest(doc.path, line),
+        component=incumbents[0].tool,
+        suggestion=f"Use {' or '.join(e.name for e in incumbents)} instead of running {name} next to it.",
+    )
+
+
+def tool_overlaps(ctx: Context, stack: Stack) -> list[Finding]:
+    """A chart, image or repository the PR adds whose tool fills a role this repo already fills with another tool.
+    Only strong signals: a CRD kind (a ServiceMonitor) is how a repo uses its tools, not a new tool."""
+    changed = {f.path for f in ctx.pr.files}
+    finder = Discoverer(stack.catalog)
     out: list[Finding] = []
+    for f in ctx.pr.reviewed:
+        text = f.new_text if f.new_text is not None else f.partial_text
+        signals, _ = finder.scan(RepoFile(f.path, text, ""))
+        for sig in signals:
+            if sig.strength != "strong" or sig.evidence.line not in f.added_lines:
+                continue
+            incumbents = _incumbents(stack, sig.tool, changed)
+            if incumbents:
+                doc = Document(f.path, None, sig.evidence.line)
+                out.append(_overlap(ctx, doc, sig.evidence.line, sig.tool, sig.evidence.how, incumbents, stack))
+    return out
+
+
+def _subcharts(ctx: Context, doc: Document, stack: Stack) -> list[Finding]:
+    """A chart value `<tool>: {enabled: true}` switching on the chart's own database, store or broker where this repo
+    already runs one in that role. Monitoring hooks and routes name no tool, so they never match."""
+    out: list[Finding] = []
+    changed = {f.path for f in ctx.pr.files}
     for trail, value in walk(doc.data):
-        if not (isinstance(value, dict) and value.get("enabled") is True and trail):
+        if not (isinstance(value, dict) and value.get("enabled") is True and trail) or is_client(value):
             continue
         key = trail[-1].lower()
-        for comp in stack.components:
-            tools = [t for t in comp.covers if key in {a.lower() for a in t.aliases}]
-            if tools or key in {a.lower() for a in comp.aliases}:
-                name = tools[0].name if tools else key
-                out.append(
-                    _finding(
-                        "overlap",
-                        f"{comp.slug}:subchart-{key}",
-                        f"The chart's bundled {name} is switched on; {comp.name} already provides it.",
-                        ctx.location(doc, _line_of(doc, (*trail, "enabled"))),
-                        component=comp.slug,
-                        suggestion=f"Disable the subchart and point the app at {comp.name}.",
-                    )
+        tool = next((t for t, p in stack.prose_tools if key in t.charts or p.fullmatch(key)), None)
+        if tool is None:
+            continue
+        incumbents = _incumbents(stack, tool.slug, changed) or (
+            [e] if (e := stack.inventory.entry(tool.slug)) and any(ev.path not in changed for ev in e.evidence) else []
+        )
+        if incumbents:
+            out.append(
+                _finding(
+                    "overlap",
+                    f"{incumbents[0].tool}:subchart-{key}",
+                    f"The chart's bundled {tool.name} is switched on; this repo already runs "
+                    f"{'; '.join(e.label() for e in incumbents)}.",
+                    ctx.location(doc, _line_of(doc, (*trail, "enabled"))),
+                    component=incumbents[0].tool,
+                    suggestion=f"Disable the subchart and point the app at {' or '.join(e.name for e in incumbents)}.",
                 )
+            )
     return out
 
 

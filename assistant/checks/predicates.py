@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from assistant.inputs.language import Sentence, is_negated, sentences
-from assistant.knowledge_base.stack import StackCatalog, alias_pattern
+from assistant.stack.inventory import InventoryEntry
+from assistant.stack.matching import alias_pattern
+from assistant.stack.view import Stack
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def any_affirmed(doc: ProposalText, patterns: list[str]) -> bool:
     return any(affirmed(doc, p) for p in patterns)
 
 
-Predicate = Callable[[ProposalText, dict[str, object], StackCatalog], list[Mention]]
+Predicate = Callable[[ProposalText, dict[str, object], Stack], list[Mention]]
 PREDICATES: dict[str, Predicate] = {}
 
 
@@ -78,7 +80,7 @@ def _strs(params: dict[str, object], key: str) -> list[str]:
 
 
 @predicate("mention")
-def mention(doc: ProposalText, params: dict[str, object], stack: StackCatalog) -> list[Mention]:
+def mention(doc: ProposalText, params: dict[str, object], stack: Stack) -> list[Mention]:
     """A trigger phrase, affirmed (not negated), in a sentence without an excluding context; suppressed when
     the proposal anywhere affirms what answers the concern (a backup story, an HA design …)."""
     if any_affirmed(doc, _strs(params, "suppress_if_anywhere")):
@@ -131,37 +133,76 @@ def _catalog_mentions(
 
 
 @predicate("catalog-overlap")
-def catalog_overlap(doc: ProposalText, params: dict[str, object], stack: StackCatalog) -> list[Mention]:
+def catalog_overlap(doc: ProposalText, params: dict[str, object], stack: Stack) -> list[Mention]:
+    """A tool named in the proposal fills a role this repo already fills. Naming a tool the repo already runs is
+    reuse ("point it at the existing Redis") unless the proposal adds another instance of it."""
     found: list[Mention] = []
-    for comp in stack.components:
-        for tool in comp.covers:
-            hits = _catalog_mentions(doc, tool.aliases, params, [comp.name, *comp.aliases])
-            if hits:
-                s, words = hits[0]
-                found.append(
-                    Mention(
-                        words,
-                        s.text.strip(),
-                        s.line,
-                        {
-                            "tool": tool.name,
-                            "component": comp.slug,
-                            "component_name": comp.name,
-                            "purpose": comp.purpose,
-                        },
-                    )
-                )
+    for tool, pattern in stack.prose_tools:
+        if not pattern.search(doc.text):
+            continue
+        incumbents = stack.incumbents_for(tool)
+        if not incumbents:
+            continue
+        runs_it = stack.inventory.has(tool.slug)
+        others = [a for e in incumbents if e.tool != tool.slug for a in stack.names_of(e.tool)]
+        hits = _catalog_mentions(doc, tool.names, params, None if runs_it else others)
+        if runs_it:
+            hits = [(s, w) for s, w in hits if _ANOTHER.search(s.text[: s.text.lower().find(w.lower())])]
+        if hits:
+            s, words = hits[0]
+            found.append(Mention(words, s.text.strip(), s.line, _overlap_params(stack, tool.slug, incumbents)))
     return found + bundled_subchart(doc, params, stack)
 
 
+_ANOTHER = re.compile(
+    r"\b(?:second|another|dedicated|separate|extra|additional|own|new|standalone|per-app)\b(?:\s+\S+){0,2}\s*$", re.I
+)
+
+
+def _overlap_params(stack: Stack, slug: str, incumbents: list[InventoryEntry]) -> dict[str, str]:
+    """The words a message needs: the tool, its role, and each incumbent with where it runs."""
+    tool = stack.catalog.by_slug[slug]
+    roles = [r for r in tool.roles if any(r in e.roles for e in incumbents)]
+    first = incumbents[0]
+    compat = [e.name for e in incumbents if e.tool != slug and set(tool.speaks or [slug]) & set(_speaks(stack, e.tool))]
+    decision = next((d for e in incumbents if (d := stack.decision_for(slug, e.tool))), None)
+    return {
+        "tool": tool.name,
+        "tool_slug": slug,
+        "role": roles[0] if roles else tool.roles[0],
+        "role_name": stack.role_name(roles[0] if roles else tool.roles[0]).lower(),
+        "component": first.tool,
+        "component_name": " and ".join(e.name for e in incumbents),
+        "incumbents": "; ".join(e.label() for e in incumbents),
+        "compat": f" ({', '.join(compat)} speak{'s' * (len(compat) == 1)} {tool.name}'s protocol)" if compat else "",
+        "decision": f" The operator's decision: {decision.use} instead of {tool.name}"
+        + (f" ({decision.why.rstrip('.')})." if decision.why else ".")
+        if decision
+        else "",
+        "same": "another instance of " if stack.inventory.has(slug) else "",
+    }
+
+
+def _speaks(stack: Stack, slug: str) -> list[str]:
+    tool = stack.catalog.tool(slug)
+    return [slug, *(tool.speaks if tool else [])]
+
+
 @predicate("catalog-cloud")
-def catalog_cloud(doc: ProposalText, params: dict[str, object], stack: StackCatalog) -> list[Mention]:
+def catalog_cloud(doc: ProposalText, params: dict[str, object], stack: Stack) -> list[Mention]:
     found: list[Mention] = []
-    for svc in stack.cloud_only:
+    for svc in stack.catalog.cloud_only:
+        if stack.accepted(svc):
+            continue
         hits = _catalog_mentions(doc, svc.aliases, params)
         if hits:
             s, words = hits[0]
-            alt = stack.component(svc.alternative)
+            incumbents = stack.incumbents(svc.role) if svc.role else []
+            hint = (
+                f": this repo already runs {'; '.join(e.label() for e in incumbents)}"
+                if incumbents
+                else (f" ({stack.phrase(svc.role)})" if svc.role else "")
+            )
             found.append(
                 Mention(
                     words,
@@ -169,8 +210,8 @@ def catalog_cloud(doc: ProposalText, params: dict[str, object], stack: StackCata
                     s.line,
                     {
                         "tool": svc.name,
-                        "component": alt.slug if alt else "",
-                        "alternative_hint": f": {alt.name} ({alt.purpose})" if alt else "",
+                        "component": incumbents[0].tool if incumbents else "",
+                        "alternative_hint": hint,
                     },
                 )
             )
@@ -181,26 +222,21 @@ _SUBCHART = re.compile(r"^[ \t]*(?P<key>[A-Za-z][\w-]*):[ \t]*\n[ \t]+enabled:[ 
 
 
 @predicate("bundled-subchart")
-def bundled_subchart(doc: ProposalText, params: dict[str, object], stack: StackCatalog) -> list[Mention]:
-    """A chart's own Redis/PostgreSQL/MinIO switched on in values (`redis:\n  enabled: true`)."""
+def bundled_subchart(doc: ProposalText, params: dict[str, object], stack: Stack) -> list[Mention]:
+    """A chart's own Redis/PostgreSQL/MinIO switched on in values (`redis:\n  enabled: true`) where this repo
+    already runs a tool in that role."""
     found: list[Mention] = []
     for m in _SUBCHART.finditer(doc.text):
         key = m.group("key").lower()
-        for comp in stack.components:
-            names = {a.lower() for a in comp.aliases} | {a.lower() for t in comp.covers for a in t.aliases}
-            if key in names:
-                tool = next((t.name for t in comp.covers if key in {a.lower() for a in t.aliases}), key)
-                found.append(
-                    Mention(
-                        m.group(0).strip(),
-                        m.group(0).strip(),
-                        doc.text.count("\n", 0, m.start()) + 1,
-                        {
-                            "tool": f"{tool} (bundled subchart)",
-                            "component": comp.slug,
-                            "component_name": comp.name,
-                            "purpose": comp.purpose,
-                        },
-                    )
-                )
+        tool = next((t for t, p in stack.prose_tools if p.fullmatch(key) or key in t.charts), None)
+        if tool is None:
+            continue
+        incumbents = stack.incumbents_for(tool)
+        if not incumbents:
+            continue
+        params_ = _overlap_params(stack, tool.slug, incumbents)
+        params_["tool"] = f"{tool.name} (bundled subchart)"
+        found.append(
+            Mention(m.group(0).strip(), m.group(0).strip(), doc.text.count("\n", 0, m.start()) + 1, params_)
+        )
     return found

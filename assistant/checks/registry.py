@@ -10,9 +10,9 @@ import yaml
 from pydantic import BaseModel, Field
 
 from assistant.checks.predicates import PREDICATES, ProposalText
-from assistant.knowledge_base.stack import StackCatalog
 from assistant.models import Category, Finding, Severity
 from assistant.reasoning.redaction import redact
+from assistant.stack.view import RolePhrases, Stack
 
 DEFINITIONS = Path(__file__).resolve().parent / "definitions"
 
@@ -25,7 +25,7 @@ class CheckSpec(BaseModel):
     framework: list[str]
     anti_pattern: str | None = None
     criteria: list[str] = Field(default_factory=list)
-    component: str | None = None
+    role: str | None = None  # the finding names this repo's tool in that role (its incumbent), if any
     message: str
     suggestion: str
     repo_query: str | None = None
@@ -48,7 +48,16 @@ def load_checks(folder: Path = DEFINITIONS) -> tuple[CheckSpec, ...]:
     return tuple(specs)
 
 
-def run_checks(text: str, stack: StackCatalog, specs: tuple[CheckSpec, ...] | None = None) -> list[Finding]:
+def template_values(stack: Stack, **values: str) -> _Defaults:
+    """Values for a check's message: its own, plus `{in:ROLE}` (this repo's tools in a role, with where they run)
+    and `{names:ROLE}` (their names)."""
+    out = _Defaults(**values)
+    out["in"] = RolePhrases(stack, where=True)  # type: ignore[assignment]
+    out["names"] = RolePhrases(stack, where=False)  # type: ignore[assignment]
+    return out
+
+
+def run_checks(text: str, stack: Stack, specs: tuple[CheckSpec, ...] | None = None) -> list[Finding]:
     """Every check's findings on a proposal: one per check (or per overlapping tool), framework-cited."""
     doc = ProposalText.of(text)
     findings: list[Finding] = []
@@ -61,15 +70,15 @@ def run_checks(text: str, stack: StackCatalog, specs: tuple[CheckSpec, ...] | No
             if key in per_key:
                 continue
             per_key[key] = True
-            values = _Defaults(match=redact(m.text)[0], **m.params)  # never echo a secret back
-            comp = stack.component(m.params.get("component") or spec.component)
+            values = template_values(stack, match=redact(m.text)[0], **m.params)  # never echo a secret back
+            comp = m.params.get("component") or stack.component(spec.role)
             suffix = "" if key == spec.id else ":" + key.lower().replace(" ", "-")
             findings.append(
                 Finding(
-                    id=f"{spec.id}{suffix}" if suffix else f"{spec.id}:{(comp.slug if comp else 'proposal')}",
+                    id=f"{spec.id}{suffix}" if suffix else f"{spec.id}:{comp or 'proposal'}",
                     category=spec.category,
                     severity=spec.severity,
-                    component=comp.slug if comp else None,
+                    component=comp or None,
                     message=spec.message.format_map(values),
                     suggestion=spec.suggestion.format_map(values),
                     location=None,

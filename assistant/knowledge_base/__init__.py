@@ -1,1 +1,1 @@
-"""The knowledge base: framework rubric, stack catalog, chunking, embeddings, the Chroma index and retrieval."""
+"""The knowledge base: framework rubric, chunking, embeddings, the Chroma index and retrieval."""

@@ -35,8 +35,11 @@ from assistant.knowledge_base.chunking import chunk_file
 from assistant.knowledge_base.embeddings import Embedder, MiniLMEmbedder, OpenAIEmbedder
 from assistant.knowledge_base.files import RepoFile, digest, walk_repo
 from assistant.knowledge_base.keyword import KeywordIndex
-from assistant.knowledge_base.stack import load_stack
 from assistant.models import Chunk
+from assistant.stack.catalog import load_catalog
+from assistant.stack.overrides import with_overrides
+from assistant.stack.store import catalog_digest, discover, load_cache, save_cache
+from assistant.stack.view import Stack
 
 INDEX_VERSION = 3  # 3: long YAML resources split into parts; HNSW search widened
 WRITE_BATCH = 1000
@@ -159,6 +162,8 @@ class IndexReport:
     damage: str | None = None  # why --rebuild set the old store aside (the health check that failed)
     seconds: float = 0.0
     rebuilt: bool = False
+    tools_found: int = 0  # the repo's discovered inventory
+    discovery_seconds: float = 0.0
     set_aside: str | None = None  # an unreadable store moved aside by --rebuild
 
 
@@ -354,15 +359,25 @@ class IndexStore:
                 "framework", digest(fw_text), lambda: chunk_file(fw_text, "knowledge/framework.md", "framework").chunks
             )
         )
-        stack_text = s.stack_path.read_text(encoding="utf-8")
-        units.append(Unit("stack", digest(stack_text), lambda: load_stack(s.stack_path).chunks()))
         if repo is not None:
             walk = walk_repo(repo)
             report.skipped.update(walk.skipped)
             for f in walk.files:
                 units.append(self._repo_unit(f, report))
+            units.append(self._inventory_unit(repo, walk.files, report))
         report.files_seen = len(units)
         return units
+
+    def _inventory_unit(self, repo: Path, files: list[RepoFile], report: IndexReport) -> Unit:
+        """Discover what the repo runs (incrementally, beside the index) and index it as citable chunks."""
+        s = self.settings
+        catalog = load_catalog(s.catalog_path)
+        cache, found = discover(repo, catalog, catalog_digest(s.catalog_path), files, load_cache(s.index_dir))
+        save_cache(s.index_dir, cache)
+        report.tools_found = len(cache.inventory.entries)
+        report.discovery_seconds = found.seconds
+        stack = Stack(catalog, with_overrides(cache.inventory, catalog, s.stack_overrides))
+        return Unit("stack", digest(cache.inventory.model_dump_json()), stack.chunks)
 
     @staticmethod
     def _repo_unit(f: RepoFile, report: IndexReport) -> Unit:

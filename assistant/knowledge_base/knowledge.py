@@ -1,6 +1,7 @@
-"""One handle on what the assistant knows: rubric, stack catalog, answer topics, and (when built) the index.
+"""One handle on what the assistant knows: rubric, role catalog, the repo's inventory, answer topics, and (when
+built) the index.
 
-Without an index the framework and stack chunks are still known in memory, so a review works before
+Without an index the framework and inventory chunks are still known in memory, so a review works before
 `assistant index` has run; repo citations need the index."""
 
 from __future__ import annotations
@@ -14,22 +15,47 @@ from assistant.knowledge_base.chunking import chunk_file
 from assistant.knowledge_base.framework import Rubric, load_rubric
 from assistant.knowledge_base.index import IndexStore
 from assistant.knowledge_base.retrieval import Retriever
-from assistant.knowledge_base.stack import StackCatalog, load_stack
 from assistant.models import Chunk, Citation, Hit, Source
+from assistant.stack.catalog import RoleCatalog, load_catalog
+from assistant.stack.inventory import Inventory
+from assistant.stack.overrides import with_overrides
+from assistant.stack.store import catalog_digest, discover, load_cache
+from assistant.stack.view import Stack
 
 
 class Knowledge:
-    def __init__(self, settings: Settings, store: IndexStore | None = None) -> None:
+    def __init__(self, settings: Settings, store: IndexStore | None = None, inventory: Inventory | None = None) -> None:
         self.settings = settings
         self._store = store
+        self._inventory = inventory
 
     @cached_property
     def rubric(self) -> Rubric:
         return load_rubric(self.settings.framework_path)
 
     @cached_property
-    def stack(self) -> StackCatalog:
-        return load_stack(self.settings.stack_path)
+    def catalog(self) -> RoleCatalog:
+        return load_catalog(self.settings.catalog_path)
+
+    @cached_property
+    def inventory(self) -> Inventory:
+        """What the repo runs: as discovered at `assistant index` (or now, from the context repo when nothing was
+        indexed), with the operator's overrides applied."""
+        inv = self._inventory
+        if inv is None:
+            cached = load_cache(self.settings.index_dir)
+            repo = self.settings.context_repo
+            if cached is not None and cached.repo:
+                inv = cached.inventory
+            elif repo is not None and repo.is_dir():
+                inv = discover(repo, self.catalog, catalog_digest(self.settings.catalog_path))[0].inventory
+            else:
+                inv = Inventory(notes=["no repo indexed, so no deployed tools are known; overlaps are off"])
+        return with_overrides(inv, self.catalog, self.settings.stack_overrides)
+
+    @cached_property
+    def stack(self) -> Stack:
+        return Stack(self.catalog, self.inventory)
 
     @property
     def answers_path(self) -> Path:
@@ -67,7 +93,7 @@ class Knowledge:
         if problem is None:
             return None
         return (
-            f"{problem.message}: reviews cite the framework and the stack catalog only"
+            f"{problem.message}: reviews cite the framework and the discovered stack only"
             f" ({problem.hint or 'run `assistant index`'} to ground them in your repo)"
         )
 
@@ -83,6 +109,8 @@ class Knowledge:
         return {c.id: c for c in [*fw, *self.stack.chunks()]}
 
     def chunk(self, cid: str) -> Chunk | None:
+        if cid.startswith("stack#") and cid in self.builtin_chunks:  # the inventory now, overrides included
+            return self.builtin_chunks[cid]
         if self.indexed:
             found = self.store.chunks([cid]).get(cid)
             if found:

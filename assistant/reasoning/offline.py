@@ -14,8 +14,8 @@ from pydantic import BaseModel
 from assistant.checks import CheckSpec, load_checks
 from assistant.checks.predicates import ProposalText, affirmed, rx
 from assistant.knowledge_base.framework import Criterion, Question, Rubric
-from assistant.knowledge_base.stack import StackCatalog
 from assistant.models import CriterionResult, Finding, Rating
+from assistant.stack.view import INVENTORY_CHUNK, Stack
 
 
 class Topic(BaseModel):
@@ -30,6 +30,35 @@ def load_topics(path: Path) -> tuple[Topic, ...]:
     return tuple(Topic.model_validate(t) for t in data["topics"])
 
 
+_PLACEHOLDER = re.compile(r"\{(inventory|role:[a-z0-9-]+)\}")
+_NEVER = "(?!x)x"
+
+
+def topics_for(path: Path, stack: Stack) -> tuple[Topic, ...]:
+    """The answer topics with `{inventory}` and `{role:ID}` filled with the names of this repo's tools."""
+    names: dict[str, list[str]] = {"inventory": []}
+    for e in stack.inventory.entries:
+        tool = stack.catalog.tool(e.tool)
+        words = tool.names if tool else [e.name]
+        names["inventory"] += words
+        for r in e.roles:
+            names.setdefault(f"role:{r}", []).extend(words)
+    key = tuple((k, tuple(sorted(set(v)))) for k, v in sorted(names.items()))
+    return _expand(path, key)
+
+
+@lru_cache(maxsize=16)
+def _expand(path: Path, names: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[Topic, ...]:
+    topics = load_topics(path)
+    lookup = dict(names)
+
+    def fill(m: re.Match[str]) -> str:
+        words = lookup.get(m.group(1), ())
+        return "|".join(re.escape(w).replace(r"\ ", r"[\s_-]+") for w in words) or _NEVER
+
+    return tuple(t.model_copy(update={"answers": [_PLACEHOLDER.sub(fill, a) for a in t.answers]}) for t in topics)
+
+
 @dataclass
 class Answer:
     question: Question
@@ -37,7 +66,9 @@ class Answer:
     evidence: str | None  # the proposal's words that answer it
 
 
-def answer_questions(criterion: Criterion, doc: ProposalText, topics: tuple[Topic, ...]) -> list[Answer]:
+def answer_questions(
+    criterion: Criterion, doc: ProposalText, topics: tuple[Topic, ...], stack: Stack | None = None
+) -> list[Answer]:
     out: list[Answer] = []
     for q in criterion.questions:
         topic = next((t for t in topics if rx(t.question).search(q.text)), None)
@@ -48,8 +79,26 @@ def answer_questions(criterion: Criterion, doc: ProposalText, topics: tuple[Topi
                 if hits:
                     evidence = hits[0][1].group(0)
                     break
+            if evidence is None and topic.id in ("existing-components", "overlap") and stack is not None:
+                evidence = roles_without_incumbent(doc, stack)
         out.append(Answer(q, topic.id if topic else None, evidence))
     return out
+
+
+def roles_without_incumbent(doc: ProposalText, stack: Stack) -> str | None:
+    """"What existing components could solve this?" for a tool in a role this repo fills with nothing: none found."""
+    empty: list[str] = []
+    for tool, pattern in stack.prose_tools:
+        if pattern.search(doc.text) and not stack.incumbents_for(tool):
+            empty += [stack.role_name(r).lower() for r in tool.roles if stack.role_name(r).lower() not in empty]
+    if not empty:
+        return None
+    return f"none found for {', '.join(empty)} in this repo's inventory"
+
+
+def foreign_tools(text: str, stack: Stack) -> list[str]:
+    """Catalog tools a text names that this repo does not run."""
+    return [t.slug for t, p in stack.prose_tools if not stack.inventory.has(t.slug) and p.search(text)]
 
 
 def _plain(q: Question) -> str:
@@ -62,6 +111,7 @@ def rate_criteria(
     findings: list[Finding],
     topics: tuple[Topic, ...],
     specs: tuple[CheckSpec, ...] | None = None,
+    stack: Stack | None = None,
 ) -> tuple[list[CriterionResult], list[str]]:
     """Each criterion: weak when a finding counts against it, else strong/neutral/unknown by how many of its
     questions the proposal answers. Returns the ratings and the open questions in plain words."""
@@ -70,10 +120,13 @@ def rate_criteria(
     questions: list[str] = []
     for c in rubric.criteria:
         against = [f for f in findings if c.id in by_category[f.category].criteria]
-        answers = answer_questions(c, doc, topics)
+        answers = answer_questions(c, doc, topics, stack)
         answered = [a for a in answers if a.evidence]
         share = len(answered) / len(answers) if answers else 0.0
         citations = [c.citation]
+        inventory_answers = [a for a in answers if a.topic in ("existing-components", "overlap")]
+        if any((a.evidence or "").startswith("none found") for a in inventory_answers):
+            citations.append(INVENTORY_CHUNK)
         if against:
             # only minor findings against a criterion cap it at neutral; a blocker or major makes it weak
             rating: Rating = "weak" if any(f.severity in ("blocker", "major") for f in against) else "neutral"
@@ -105,17 +158,19 @@ def rate_criteria(
         if c.group == c.name:  # principle criteria are rated, not asked; groups' questions are asked
             for a in answers:
                 if not a.evidence:
-                    req = (
-                        f" The framework requires: {a.question.requirement}."
-                        if a.question.requirement.startswith(("Must", "No ", "Always", "Default", "Strong"))
-                        else (f" ({a.question.requirement})" if a.question.requirement else "")
-                    )
+                    requirement = a.question.requirement
+                    if requirement and stack is not None and foreign_tools(requirement, stack):
+                        req = f" The framework's words: “{requirement}”."
+                    elif requirement.startswith(("Must", "No ", "Always", "Default", "Strong")):
+                        req = f" The framework requires: {requirement}."
+                    else:
+                        req = f" ({requirement})" if requirement else ""
                     questions.append(f"{a.question.text}{req}")
     return results, questions
 
 
 def challenges(
-    rubric: Rubric, findings: list[Finding], stack: StackCatalog, specs: tuple[CheckSpec, ...] | None = None
+    rubric: Rubric, findings: list[Finding], stack: Stack, specs: tuple[CheckSpec, ...] | None = None
 ) -> list[str]:
     """One challenge per anti-pattern found: why it is wrong, the correct approach, the stack's existing answer."""
     by_category = {s.category: s for s in specs or load_checks()}
@@ -128,8 +183,10 @@ def challenges(
         if anti is None or key in seen:
             continue
         seen.add(key)
-        comp = stack.component(f.component)
-        answer = f" The stack's answer: {comp.name} ({comp.purpose})." if comp else ""
+        entry = stack.inventory.entry(f.component) if f.component else None
+        answer = f" This repo's answer: {entry.label()}." if entry else ""
         name = re.sub(r"[\"“”]", "", anti.name)
-        out.append(f"{name}: {anti.why.rstrip('.')}. Correct approach: {anti.correct.rstrip('.')}.{answer}")
+        correct = anti.correct.rstrip(".")
+        approach = f"the framework's words: “{correct}”" if foreign_tools(correct, stack) else correct
+        out.append(f"{name}: {anti.why.rstrip('.')}. Correct approach: {approach}.{answer}")
     return out

@@ -36,6 +36,7 @@ from tui.messages import (
 from tui.screens.export import ExportRequest, ExportScreen
 from tui.screens.help import HelpScreen
 from tui.screens.history import HistoryScreen
+from tui.screens.stack import StackScreen
 from tui.service import Session
 from tui.widgets.conversation import ConversationPane, ExplanationTurn
 from tui.widgets.sources import SourcesPanel
@@ -391,6 +392,19 @@ class MainScreen(Screen[None]):
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
+
+    @work(thread=True, exclusive=True, group="stack")
+    def action_show_stack(self) -> None:
+        service = self.session.service
+        if not hasattr(service, "stack_markdown"):
+            self.app.call_from_thread(self.notify, "This review service has no stack to show", severity="warning")
+            return
+        try:
+            markdown = service.stack_markdown()
+        except AssistantError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self.app.push_screen, StackScreen(markdown))
 
     async def action_new_review(self) -> None:
         self._seq += 1  # a review still running belongs to the old conversation

@@ -17,7 +17,7 @@ from assistant.models import Chunk, Citation
 from tui.messages import CitationChosen, OpenSource
 
 MAX_LINES = 80
-EMPTY = "Sources appear here after a review: the framework's sections, the stack catalog and your repo's docs."
+EMPTY = "Sources appear here after a review: the framework's sections, your repo's tools and its docs."
 PICK = "Tab to the list above: ↑↓ shows a source's text, e opens it in $EDITOR."
 
 

@@ -1,0 +1,20 @@
+"""How prose names a tool: whole-word, case-insensitive; `-`, `_` and spaces in a name match each other."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+
+def alias_pattern(aliases: list[str]) -> re.Pattern[str]:
+    return _alias_pattern(tuple(aliases))
+
+
+@lru_cache(maxsize=4096)
+def _alias_pattern(aliases: tuple[str, ...]) -> re.Pattern[str]:
+    parts = []
+    for a in sorted({a.lower() for a in aliases if a.strip()}, key=len, reverse=True):
+        esc = re.escape(a).replace(r"\ ", r"[\s_-]+").replace(r"\-", r"[\s_-]?")
+        parts.append(esc)
+    # not inside a word, a path or a file name (`terraform.tfvars` names a file, not Terraform)
+    return re.compile(r"(?<![\w.-])(?:" + "|".join(parts) + r")(?![\w]|\.\w)", re.I)

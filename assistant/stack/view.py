@@ -1,0 +1,123 @@
+"""The one lookup every check, message and answer asks: which tool in this repo fills a role, and where."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from assistant.models import Chunk
+from assistant.stack.catalog import CloudService, RoleCatalog, Tool
+from assistant.stack.inventory import Decision, Inventory, InventoryEntry
+from assistant.stack.matching import alias_pattern
+
+INVENTORY_CHUNK = "stack#inventory"
+
+
+@dataclass
+class Stack:
+    catalog: RoleCatalog
+    inventory: Inventory
+
+    # -- lookups --------------------------------------------------------------------------------------------
+    def incumbents_for(self, tool: Tool) -> list[InventoryEntry]:
+        """What this repo already runs in any role of `tool` (the same tool included)."""
+        return [e for e in self.inventory.entries if set(e.roles) & set(tool.roles)]
+
+    def incumbents(self, role: str) -> list[InventoryEntry]:
+        return self.inventory.incumbents(role)
+
+    def component(self, role: str | None) -> str | None:
+        """The slug a finding in this role names: the repo's incumbent, or none."""
+        if not role:
+            return None
+        found = self.incumbents(role)
+        return found[0].tool if found else None
+
+    def names_of(self, slug: str) -> list[str]:
+        """Every prose name of a tool (the catalog's), or the override's name for a tool the catalog lacks."""
+        tool = self.catalog.tool(slug)
+        entry = self.inventory.entry(slug)
+        return tool.names if tool else ([entry.name] if entry else [slug])
+
+    def role_name(self, role: str) -> str:
+        r = self.catalog.role(role)
+        return r.name if r else role
+
+    def decision_for(self, tool: str, incumbent: str) -> Decision | None:
+        return next((d for d in self.inventory.decisions if d.use == incumbent and tool in d.instead_of), None)
+
+    def accepted(self, service: CloudService) -> bool:
+        return service.slug in self.inventory.accepted_cloud or self.inventory.has(service.slug)
+
+    @cached_property
+    def prose_tools(self) -> list[tuple[Tool, re.Pattern[str]]]:
+        return [(t, alias_pattern(t.names)) for t in self.catalog.tools]
+
+    # -- words ----------------------------------------------------------------------------------------------
+    def phrase(self, role: str, where: bool = True) -> str:
+        """`Velero (apps/velero/helmrelease.yaml:12)`, or the role and the framework's requirement when none runs."""
+        found = self.incumbents(role)
+        if found:
+            return _join([e.label() if where else e.name for e in found])
+        r = self.catalog.role(role)
+        if r is None:
+            return role
+        need = f"; the framework asks for {r.requirement}" if r.requirement and where else ""
+        return f"a {r.name.lower()} tool (none found in this repo{need})"
+
+    def chunks(self) -> list[Chunk]:
+        """One citable chunk per tool the repo runs, at its evidence, and one for the whole inventory."""
+        out: list[Chunk] = []
+        for e in self.inventory.entries:
+            roles = ", ".join(self.role_name(r) for r in e.roles)
+            lines = "\n".join(f"- {ev.path}:{ev.line} ({ev.how})" for ev in e.evidence)
+            first = e.evidence[0] if e.evidence else None
+            out.append(
+                Chunk(
+                    id=f"stack#{e.tool}",
+                    source="stack",
+                    path=first.path if first else "assistant-stack.yaml",
+                    section=f"{e.name} ({roles})",
+                    lines=(first.line, first.line) if first else (1, 1),
+                    text=f"This repo runs {e.name} for {roles}."
+                    + (f" {e.note}" if e.note else "")
+                    + f"\nEvidence ({e.evidence_count} places):\n{lines}",
+                    kind="stack",
+                    extra={"component": e.tool},
+                )
+            )
+        by_role = self.inventory.roles()
+        summary = "\n".join(
+            f"- {self.role_name(r.id)}: {', '.join(e.name for e in by_role[r.id])}"
+            for r in self.catalog.roles
+            if r.id in by_role
+        )
+        none = ", ".join(self.role_name(r.id) for r in self.catalog.roles if r.id not in by_role)
+        out.append(
+            Chunk(
+                id=INVENTORY_CHUNK,
+                source="stack",
+                path="inventory",
+                section="Discovered stack",
+                text=(f"What this repo runs, by role:\n{summary}\n" if summary else "No deployed tools found.\n")
+                + (f"Nothing found for: {none}." if none else ""),
+                kind="stack",
+            )
+        )
+        return out
+
+
+class RolePhrases:
+    """For message templates: `{in:backup}` names the incumbents with where they run, `{names:backup}` only names."""
+
+    def __init__(self, stack: Stack, where: bool) -> None:
+        self.stack = stack
+        self.where = where
+
+    def __format__(self, spec: str) -> str:
+        return self.stack.phrase(spec, self.where)
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

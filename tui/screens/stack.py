@@ -1,0 +1,28 @@
+"""The repo's discovered stack, by role, with the file:line that proves each tool (palette: "Show stack")."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+
+class StackScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "dismiss", "Close")]
+
+    def __init__(self, markdown: str) -> None:
+        super().__init__()
+        self.markdown = markdown
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="stack-body") as body:
+            body.border_title = "Stack"
+            body.border_subtitle = "esc to close"
+            yield Markdown(self.markdown, open_links=False)
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(None)
