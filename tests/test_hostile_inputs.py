@@ -627,3 +627,12 @@ def test_a_plain_secret_in_git_is_flagged_next_to_negated_alternatives(
     clean(res)
     data = json.loads(res.out)
     assert "secret-in-git" in {f["category"] for f in data["findings"]} and res.rc == 1
+
+
+def test_a_bomb_as_an_eval_case_file_is_one_line(cli: Callable[..., Result], tmp_path: Path) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_text(BOMB)
+    start = time.perf_counter()
+    res = cli("eval", str(case), "--offline")
+    one_error(res, "case.yaml", "YAML bomb")
+    assert time.perf_counter() - start < 30

@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, Field
 
 from assistant.errors import InputError
+from assistant.inputs.safe_yaml import load_document
 
 CaseSeverity = Literal["critical", "high", "medium", "low"]
 
@@ -100,8 +101,8 @@ def load_cases(paths: list[Path]) -> list[Case]:
     cases: list[Case] = []
     for f in files:
         try:
-            data = yaml.safe_load(f.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
+            data = load_document(f.read_text(encoding="utf-8"))  # bounded: a case file is user input
+        except yaml.YAMLError as exc:  # YAMLLimitError included
             raise InputError(f"{f}: not valid YAML ({str(exc).splitlines()[0]})") from None
         if not isinstance(data, dict):
             continue
