@@ -432,7 +432,7 @@ def test_usage_errors_are_clear(cli: Callable[..., Result], args: list[str]) -> 
     assert res.rc == 2 and "Error:" in res.err
 
 
-@pytest.mark.parametrize("args", [["review", "--proposal", "-"], ["review", "--diff", "-"]])
+@pytest.mark.parametrize("args", [["review", "--proposal", "-"], ["review", "--diff", "-"], ["ask", "-"]])
 def test_a_closed_stdin_is_one_clear_line(tmp_path: Path, args: list[str]) -> None:
     res = run_bin(args, tmp_path, shell_suffix="<&-")
     one_error(res, "stdin is closed")
