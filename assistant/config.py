@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     embeddings: Literal["local", "openai"] = "local"
     embedding_model: str = "text-embedding-3-small"
     embed_max_tokens: int = 128
+    # test fixtures and eval cases (tests/, tests.yaml suites, *.tftest.hcl, evals/) are kept out of the index
+    index_test_fixtures: bool = False
 
     llm: Literal["auto", "off"] = "auto"
     model: str = "gpt-4o-mini"

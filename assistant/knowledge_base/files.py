@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +74,15 @@ class RepoFile:
 class Walk:
     files: list[RepoFile] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
+
+
+# Test fixtures and eval cases: they quote the docs (or each other) and outrank them in search; not indexed unless
+# Settings.index_test_fixtures. Stack discovery still reads them (walk_repo returns every file).
+FIXTURE = re.compile(r"(^|/)(tests?|__tests__|fixtures|testdata|evals)/|(^|/)tests\.ya?ml$|\.tftest\.hcl$")
+
+
+def is_fixture(path: str) -> bool:
+    return bool(FIXTURE.search(path))
 
 
 def digest(text: str) -> str:

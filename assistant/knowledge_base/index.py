@@ -33,7 +33,7 @@ from assistant.knowledge_base.build_manifest import (
 )
 from assistant.knowledge_base.chunking import chunk_file
 from assistant.knowledge_base.embeddings import Embedder, MiniLMEmbedder, OpenAIEmbedder
-from assistant.knowledge_base.files import RepoFile, digest, walk_repo
+from assistant.knowledge_base.files import RepoFile, digest, is_fixture, walk_repo
 from assistant.knowledge_base.keyword import KeywordIndex
 from assistant.models import Chunk
 from assistant.stack.catalog import load_catalog
@@ -363,6 +363,9 @@ class IndexStore:
             walk = walk_repo(repo)
             report.skipped.update(walk.skipped)
             for f in walk.files:
+                if not s.index_test_fixtures and is_fixture(f.path):
+                    report.skipped["test fixture or eval case (ASSISTANT_INDEX_TEST_FIXTURES=1 indexes them)"] += 1
+                    continue
                 units.append(self._repo_unit(f, report))
             units.append(self._inventory_unit(repo, walk.files, report))
         report.files_seen = len(units)

@@ -3,6 +3,8 @@ file, then a light rerank on name matches in the path and heading."""
 
 from __future__ import annotations
 
+import re
+
 from assistant.knowledge_base.index import IndexStore, file_key
 from assistant.knowledge_base.keyword import tokenize
 from assistant.models import Hit, Source
@@ -11,6 +13,8 @@ DENSE_WEIGHT = 0.3  # the fused score: 0.3 × dense (min-max over the pool) + 0.
 FILE_WEIGHT = 0.3  # added: the BM25 score of the chunk's whole file, over the best file's
 CANDIDATES = 60
 PATH_BOOST = 0.02  # per query word found in the chunk's path or heading
+ARCHIVED = re.compile(r"(^|/)\.?archived?/")  # superseded plans and docs: below the current ones
+ARCHIVED_PENALTY = 0.3
 
 
 class Retriever:
@@ -43,6 +47,8 @@ class Retriever:
                 continue
             where = set(tokenize(f"{chunk.path} {chunk.section}"))
             score += FILE_WEIGHT * by_file.get(file_key(chunk), 0.0) + PATH_BOOST * len(words & where)
+            if ARCHIVED.search(chunk.path):
+                score -= ARCHIVED_PENALTY
             hits.append(Hit(chunk=chunk, score=score))
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:k]
