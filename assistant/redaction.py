@@ -58,7 +58,7 @@ _AUTH_HEADER = re.compile(r"\b(?P<scheme>Bearer|Basic|[Tt]oken)[ \t]+(?P<value>(
 # word does (or ends in one: PGPASSWORD), unless its last word makes it a reference (secretName, passwordSecretRef)
 _ASSIGNMENT = re.compile(
     r"(?P<key>(?<![\w.-])[\"']?\.?[A-Za-z_][\w.-]*[\"']?)(?P<sep>[ \t]*(?::|=|:=)[ \t]*)"
-    r"(?P<q>[\"'`])?(?P<value>(?(q)[^\"'`\n]+|(?:\$\w*\{[^}\n]*\}|\{\{[^}\n]*\}\}|[^\s\"'`,;}#]+)"
+    r"(?P<q>[\"'`])?(?P<value>(?(q)[^\"'`\n]+|(?:\$\w*\{[^}\n]*\}|\{\{[^}\n]*\}\}|[^\s\"'`,;}#]+(?![^\s\"'`,;}#])(?<!:))"
     r"(?P<eol>(?=[ \t]*(?:[\r\n,;}\]#]|$)))?))"
 )
 _CREDENTIAL_WORDS = {
@@ -166,7 +166,7 @@ def _plain_value(value: str) -> bool:
 def _prose_secret(value: str, quoted: bool) -> bool:
     """In prose a credential noun is often followed by an ordinary word ("the token is required"): only a value
     that looks like one (a digit or symbol in it, mixed case, or quoted) counts."""
-    v = value.rstrip(".,;:!?")
+    v = value.rstrip(".,;:!?…)]")
     if _plain_value(v) or len(v) < 6:
         return False
     if quoted:

@@ -88,6 +88,8 @@ PLANTED: list[Sample] = [
     Sample("pem without end", f"Here is the deploy key:\n{PEM_NO_END}", PEM_BODY2),
     Sample("high entropy hex", f"signing:\n  key: {HEX_SECRET}\n", HEX_SECRET),
     Sample("title line", "Plan: Redis for Authentik, DB_PASS: Xq7vLp2mWn and smtp-pass: mailpass-8841", "Xq7vLp2mWn"),
+    Sample("flattened chunk", "```yaml env: POSTGRES_PASSWORD: Pg-Fl4t-2024 AWS_REGION: eu-west-1", "Pg-Fl4t-2024"),
+    Sample("cut excerpt", "env: DB_PASSWORD: Cut-Pa55-99…", "Cut-Pa55-99"),
     Sample("secret data base64", f"kind: Secret\nstringData:\n  config: {B64_SECRET}\n", B64_SECRET),
 ]
 
