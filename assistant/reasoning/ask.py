@@ -35,9 +35,9 @@ _GENERIC = frozenset(
         "one file step steps"
     )
 )
-_TASK_SECTION = re.compile(
-    r"remediation|procedure|steps?|how|usage|fix|resolution|adding|create|setup|set up|example|"
-    r"pattern|escape|override|workaround|runbook|guide|quick ?start|instructions|checklist",
+_TASK_SECTION = re.compile(  # whole words: "Anti-Patterns to Challenge" is not a how-to
+    r"\b(?:remediation|procedure|steps?|how|usage|fix|resolution|adding|create|setup|set up|examples?|"
+    r"(?<!anti-)patterns?|escape|override|workaround|runbook|guide|quick ?start|instructions|checklist)\b",
     re.I,
 )
 _WHY_SECTION = re.compile(r"context|decision|rationale|why|consequence|overview|alternatives|trade", re.I)
@@ -304,7 +304,9 @@ def answer_offline(question: str, knowledge: Knowledge, k: int = 12) -> Answer:
         seen.add(h.chunk.path)
         n = cite(h)
         if n:
-            section = _last_heading(h) or h.chunk.extra.get("title") or ""
+            # a doc's heading names the passage; a manifest's or the stack's label (kind/name, tool and role) is
+            # not the source's words, so the path stands alone
+            section = (_last_heading(h) or h.chunk.extra.get("title") or "") if h.chunk.kind == "markdown" else ""
             label = f" — {section}" if section else ""
             related.append(f"- `{h.chunk.path}:{h.chunk.lines[0]}`{label}: {_passage(h, words)} [{n}]")
     if related:
