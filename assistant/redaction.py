@@ -84,6 +84,12 @@ _ENDPOINT_LAST = {"url", "uri", "endpoint", "host", "hostname", "server", "issue
                   "username", "email", "audience", "realm", "port", "address", "redirect"}  # fmt: skip
 _WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
+# 4b. a Kubernetes env entry: `- name: DB_PASSWORD` then `value: …` (next line, a diff line, or a flow mapping)
+_ENV_ENTRY = re.compile(
+    r"(?P<head>\bname:[ \t]*[\"']?(?P<key>[\w.-]+)[\"']?(?:[ \t]*\r?\n[+\- \t]*|[ \t]*,[ \t]*|[ \t]+)value:[ \t]*)"
+    r"(?P<q>[\"']?)(?P<value>[^\s\"',}]+)"
+)
+
 # 5. prose: a credential noun, a linking word, then a value that looks like a secret
 _PROSE = re.compile(
     r"\b(?P<key>passwords?|passphrase|passwd|pwd|secrets?|tokens?|api[ -]?keys?|access keys?|private keys?|"
@@ -220,6 +226,12 @@ def redact(text: str) -> tuple[str, int]:
         return f"{m.group('key')}{m.group('sep')}{m.group('q') or ''}{p.mark('value')}"
 
     text = _ASSIGNMENT.sub(assignment, text)
+    text = _ENV_ENTRY.sub(
+        lambda m: m.group(0)
+        if not credential_key(m.group("key")) or _plain_value(m.group("value"))
+        else f"{m.group('head')}{m.group('q')}{p.mark('value')}",
+        text,
+    )
 
     def prose(m: re.Match[str]) -> str:
         if not _prose_secret(m.group("value"), bool(m.group("q"))):

@@ -90,6 +90,8 @@ PLANTED: list[Sample] = [
     Sample("title line", "Plan: Redis for Authentik, DB_PASS: Xq7vLp2mWn and smtp-pass: mailpass-8841", "Xq7vLp2mWn"),
     Sample("flattened chunk", "```yaml env: POSTGRES_PASSWORD: Pg-Fl4t-2024 AWS_REGION: eu-west-1", "Pg-Fl4t-2024"),
     Sample("cut excerpt", "env: DB_PASSWORD: Cut-Pa55-99…", "Cut-Pa55-99"),
+    Sample("env entry", "env:\n  - name: REDIS_PASSWORD\n    value: R3dis-Env-55\n", "R3dis-Env-55"),
+    Sample("env entry in a diff", "+        - name: API_TOKEN\n+          value: Tok-Diff-881\n", "Tok-Diff-881"),
     Sample("secret data base64", f"kind: Secret\nstringData:\n  config: {B64_SECRET}\n", B64_SECRET),
 ]
 
@@ -121,5 +123,7 @@ BENIGN: list[Sample] = [
     Sample("yaml tag", "api_key: !env_var SONARR_API_KEY\n", ""),
     Sample("numbered heading", "### AUTH-001: OAuth2-Proxy 7-Day Cookie\n", ""),
     Sample("placeholder", "PrivateKey = <WIREGUARD PRIVATE KEY>\n", ""),
+    Sample("env entry plain", "env:\n  - name: TZ\n    value: Europe/Berlin\n", ""),
+    Sample("env entry from secret", "- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef: {name: db, key: pw}\n", ""),
     Sample("uuid", "uid: 123e4567-e89b-12d3-a456-426614174000\n", ""),
 ]
