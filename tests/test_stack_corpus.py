@@ -21,8 +21,8 @@ REPOS = ["homelab", "khuedoan-homelab"]
 # These floors are what the discoverer reached on the blind ground truth (README, "Stack awareness"): a change that
 # falls below them is a regression; the gap to the targets is open work.
 FLOORS = {
-    "homelab": {"recall": 0.93, "precision": 0.96, "overlap": 0.9, "false": 0, "foreign": 1},
-    "khuedoan-homelab": {"recall": 0.81, "precision": 1.0, "overlap": 0.69, "false": 1, "foreign": 0},
+    "homelab": {"recall": 0.93, "precision": 0.96, "overlap": 0.9, "false": 0, "foreign": 0},
+    "khuedoan-homelab": {"recall": 0.81, "precision": 1.0, "overlap": 0.69, "false": 0, "foreign": 0},
 }
 
 

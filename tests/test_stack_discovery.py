@@ -250,3 +250,23 @@ def test_invalid_overrides_are_one_clear_error(tmp_path: Path) -> None:
     root = write(tmp_path / "repo", {"a/hr.yaml": HELMRELEASE, "assistant-stack.yaml": "add: [{tool: nosuchtool}]\n"})
     with pytest.raises(InputError, match="not in the role catalog"):
         _ = knowledge_for(root, tmp_path).inventory
+
+
+def test_a_reindex_keeps_the_inventory_chunks_in_step_with_the_catalog(tmp_path: Path) -> None:
+    """The inventory chunks' words come from the catalog too: renaming a role must reach an incremental re-index."""
+    from assistant.knowledge_base.index import IndexStore
+
+    root = write(tmp_path / "repo", {"a/hr.yaml": HELMRELEASE})
+    catalog = tmp_path / "roles.yaml"
+    catalog.write_text(CATALOG_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index", repo=root, llm="off", catalog_path=catalog)
+    IndexStore(settings).build(root)
+    before = IndexStore(settings).chunks(["stack#inventory"])["stack#inventory"].text
+    assert "Ingress and gateway controller: Traefik" in before
+    catalog.write_text(
+        catalog.read_text(encoding="utf-8").replace("name: Ingress and gateway controller", "name: Front door"),
+        encoding="utf-8",
+    )
+    report = IndexStore(settings).build(root)
+    after = IndexStore(settings).chunks(["stack#inventory"])["stack#inventory"].text
+    assert "Front door: Traefik" in after and report.files_indexed == 1  # only the inventory unit changed

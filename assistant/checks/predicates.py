@@ -112,6 +112,12 @@ _ADD_VERB = re.compile(
 def _catalog_mentions(
     doc: ProposalText, aliases: list[str], params: dict[str, object], existing: list[str] | None = None
 ) -> list[tuple[Sentence, str]]:
+    return [(s, m.group(0)) for s, m in _catalog_matches(doc, aliases, params, existing)]
+
+
+def _catalog_matches(
+    doc: ProposalText, aliases: list[str], params: dict[str, object], existing: list[str] | None = None
+) -> list[tuple[Sentence, re.Match[str]]]:
     """Affirmed mentions of a tool; with `existing` (the covering component's names), a sentence that also names
     the component relates the two ("Dragonfly as our Redis") unless it plainly adds the tool."""
     after = rx(str(params["exclude_after"])) if params.get("exclude_after") else None
@@ -119,7 +125,7 @@ def _catalog_mentions(
     excludes = [rx(p) for p in _strs(params, "exclude_context")]
     component = alias_pattern(existing) if existing else None
     tool = alias_pattern(aliases)
-    out: list[tuple[Sentence, str]] = []
+    out: list[tuple[Sentence, re.Match[str]]] = []
     if not tool.search(doc.text):
         return out
     for s in doc.sentences:
@@ -134,7 +140,7 @@ def _catalog_mentions(
                 continue
             if before and before.search(s.text[: m.start()]):
                 continue
-            out.append((s, m.group(0)))
+            out.append((s, m))
     return out
 
 
@@ -149,11 +155,18 @@ def catalog_overlap(doc: ProposalText, params: dict[str, object], stack: Stack) 
         incumbents = stack.incumbents_for(tool)
         if not incumbents:
             continue
-        runs_it = stack.inventory.has(tool.slug)
+        runs_it = stack.runs(tool.slug)
         others = [a for e in incumbents if e.tool != tool.slug for a in stack.names_of(e.tool)]
-        hits = _catalog_mentions(doc, tool.names, params, None if runs_it else others)
-        if runs_it:
-            hits = [(s, w) for s, w in hits if _ANOTHER.search(s.text[: s.text.lower().find(w.lower())])]
+        hits = []
+        for s, m in _catalog_matches(doc, tool.names, params, None if runs_it else others):
+            before, after = s.text[: m.start()], s.text[m.end() :]
+            if _in_code(s.text, m.start()) or _REUSE.search(before):
+                continue  # `terraform {}` quoted as code; "our Prometheus", "already in Loki"
+            if runs_it and not _ANOTHER.search(before):
+                continue  # naming a tool the repo runs is reuse, unless it is another instance
+            if tool.engine_named and not (_ADD_VERB.search(before) or _INSTANCE.match(after)):
+                continue  # "postgres access label", "the Redis protocol": the engine's word, not a new server
+            hits.append((s, m.group(0)))
         if hits:
             s, words = hits[0]
             found.append(Mention(words, s.text.strip(), s.line, _overlap_params(stack, tool.slug, incumbents)))
@@ -161,8 +174,18 @@ def catalog_overlap(doc: ProposalText, params: dict[str, object], stack: Stack) 
 
 
 _ANOTHER = re.compile(
-    r"\b(?:second|another|dedicated|separate|extra|additional|own|new|standalone|per-app)\b(?:\s+\S+){0,2}\s*$", re.I
+    r"\b(?:second|another|dedicated|separate|extra|additional|own|standalone|per-app)\b(?:\s+\S+){0,2}\s*$", re.I
 )
+_REUSE = re.compile(r"\b(?:already|existing|our|current(?:ly)?|reuse|reusing)\b(?:\s+\S+){0,4}\s*$", re.I)
+_INSTANCE = re.compile(
+    r"[\s-]+(?:instance|server|cluster|container|pod|deployment|statefulset|sidecar|chart|subchart|database|db)s?\b",
+    re.I,
+)
+
+
+def _in_code(text: str, pos: int) -> bool:
+    """Inside a `code span`: a quoted identifier, not a tool being added."""
+    return text.count("`", 0, pos) % 2 == 1
 
 
 def _overlap_params(stack: Stack, slug: str, incumbents: list[InventoryEntry]) -> dict[str, str]:

@@ -97,7 +97,7 @@ def foreign_mentions(verdict: Verdict, stack: Stack, proposal: str) -> list[str]
         text = re.sub(re.escape(role.name), "", text, flags=re.I)
     out = []
     for tool, pattern in stack.prose_tools:
-        if stack.inventory.has(tool.slug) or pattern.search(proposal):
+        if stack.runs(tool.slug) or pattern.search(proposal):
             continue
         if pattern.search(text):
             out.append(tool.slug)

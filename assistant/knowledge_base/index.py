@@ -380,7 +380,9 @@ class IndexStore:
         report.tools_found = len(cache.inventory.entries)
         report.discovery_seconds = found.seconds
         stack = Stack(catalog, with_overrides(cache.inventory, catalog, s.stack_overrides))
-        return Unit("stack", digest(cache.inventory.model_dump_json()), stack.chunks)
+        # the chunks' words come from the inventory, the catalog (role names) and the overrides: any change re-indexes
+        overrides = stack.inventory.model_dump_json(include={"entries", "decisions", "accepted_cloud"})
+        return Unit("stack", digest(cache.catalog + overrides), stack.chunks)
 
     @staticmethod
     def _repo_unit(f: RepoFile, report: IndexReport) -> Unit:

@@ -45,10 +45,13 @@ class Knowledge:
         if inv is None:
             cached = load_cache(self.settings.index_dir)
             repo = self.settings.context_repo
-            if cached is not None and cached.repo:
+            current = catalog_digest(self.settings.catalog_path)
+            if cached is not None and cached.repo and cached.catalog == current:
                 inv = cached.inventory
+            elif cached is not None and cached.repo and Path(cached.repo).is_dir():  # the catalog changed since
+                inv = discover(Path(cached.repo), self.catalog, current)[0].inventory
             elif repo is not None and repo.is_dir():
-                inv = discover(repo, self.catalog, catalog_digest(self.settings.catalog_path))[0].inventory
+                inv = discover(repo, self.catalog, current)[0].inventory
             else:
                 inv = Inventory(notes=["no repo indexed, so no deployed tools are known; overlaps are off"])
         return with_overrides(inv, self.catalog, self.settings.stack_overrides)

@@ -98,7 +98,7 @@ def roles_without_incumbent(doc: ProposalText, stack: Stack) -> str | None:
 
 def foreign_tools(text: str, stack: Stack) -> list[str]:
     """Catalog tools a text names that this repo does not run."""
-    return [t.slug for t, p in stack.prose_tools if not stack.inventory.has(t.slug) and p.search(text)]
+    return [t.slug for t, p in stack.prose_tools if not stack.runs(t.slug) and p.search(text)]
 
 
 def _plain(q: Question) -> str:

@@ -46,12 +46,19 @@ class Tool(BaseModel):
     # A role the tool fills only where the repo declares one of these kinds (Rook-Ceph is object storage only
     # with a CephObjectStore).
     role_kinds: dict[str, list[str]] = Field(default_factory=dict)
+    bundles: list[str] = Field(default_factory=list)  # tools an umbrella chart deploys with it (slugs)
     note: str = ""
 
     @property
     def names(self) -> list[str]:
         """Every way prose may name the tool."""
         return [self.name, *self.aliases]
+
+    @property
+    def engine_named(self) -> bool:
+        """Named after the protocol it speaks (PostgreSQL, Redis): the word in prose is often the protocol or the
+        ecosystem ("postgres access label", "Redis-compatible"), not the tool."""
+        return any(n.lower().startswith(p) for n in self.names for p in self.speaks)
 
 
 class CloudService(BaseModel):

@@ -16,5 +16,5 @@ def _alias_pattern(aliases: tuple[str, ...]) -> re.Pattern[str]:
     for a in sorted({a.lower() for a in aliases if a.strip()}, key=len, reverse=True):
         esc = re.escape(a).replace(r"\ ", r"[\s_-]+").replace(r"\-", r"[\s_-]?")
         parts.append(esc)
-    # not inside a word, a path or a file name (`terraform.tfvars` names a file, not Terraform)
-    return re.compile(r"(?<![\w.-])(?:" + "|".join(parts) + r")(?![\w]|\.\w)", re.I)
+    # not inside a word, a path, a file name or a compound (`terraform.tfvars`, `prometheus-rules.yaml`, `eso-iam`)
+    return re.compile(r"(?<![\w.-])(?:" + "|".join(parts) + r")(?![\w]|[./-]\w)", re.I)

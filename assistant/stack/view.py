@@ -27,6 +27,12 @@ class Stack:
     def incumbents(self, role: str) -> list[InventoryEntry]:
         return self.inventory.incumbents(role)
 
+    def runs(self, slug: str) -> bool:
+        """The repo runs the tool, itself or inside an umbrella it runs (kube-prometheus-stack brings Prometheus)."""
+        if self.inventory.has(slug):
+            return True
+        return any(slug in t.bundles for e in self.inventory.entries if (t := self.catalog.tool(e.tool)))
+
     def component(self, role: str | None) -> str | None:
         """The slug a finding in this role names: the repo's incumbent, or none."""
         if not role:
