@@ -595,3 +595,23 @@ async def test_edit_replaces_the_proposal_and_the_verdict_moves(example_knowledg
         assert conv.proposal == revised and not conv.editing and len(conv.trajectory) == 2
         assert conv.verdict is not None and "overlap" not in {f.category for f in conv.verdict.findings}
         assert conv.trajectory[-1].findings < first.findings and conv.trajectory[-1].score > first.score
+
+
+async def test_the_palette_shows_the_repos_discovered_stack(example_knowledge: Knowledge) -> None:
+    from textual.widgets import Markdown
+
+    from tui.screens.stack import StackScreen
+
+    app = make_app(example_knowledge)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.main.run_action("show_stack")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, StackScreen)
+        text = app.screen.markdown
+        assert "Dragonfly" in text and "CloudNativePG" in text  # what examples/homelab runs, discovered at index
+        assert "platform-charts.yaml:" in text  # with where
+        assert app.screen.query_one(Markdown) is not None
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, StackScreen)
