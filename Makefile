@@ -40,12 +40,12 @@ eval: setup
 	ASSISTANT_INDEX_DIR=.assistant-eval $(BIN)/assistant index --repo $(EXAMPLE_REPO)
 	ASSISTANT_INDEX_DIR=.assistant-eval $(BIN)/assistant eval --offline --format junit --output eval-report.xml
 	@echo "eval: offline suite passed (eval-report.xml)"
-	ASSISTANT_INDEX_DIR=.assistant-none $(BIN)/assistant eval evals/llm --cassettes evals/cassettes
+	ASSISTANT_INDEX_DIR=.assistant-none ASSISTANT_REPO=$(EXAMPLE_REPO) $(BIN)/assistant eval evals/llm --cassettes evals/cassettes
 	@echo "eval: LLM mode replayed from evals/cassettes"
 
 # Re-record the LLM-mode eval cassettes against the local llama.cpp server (../shared/tools/local-llm).
 eval-record: setup
-	eval "$$(../shared/tools/local-llm start)" && ASSISTANT_MAX_TOKENS=700 ASSISTANT_INDEX_DIR=.assistant-none \
+	eval "$$(../shared/tools/local-llm start)" && ASSISTANT_MAX_TOKENS=700 ASSISTANT_INDEX_DIR=.assistant-none ASSISTANT_REPO=$(EXAMPLE_REPO) \
 		$(BIN)/assistant eval evals/llm --cassettes evals/cassettes --record
 
 screenshot: setup

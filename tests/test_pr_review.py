@@ -21,14 +21,6 @@ from assistant.render.markdown import COMMENT_MARKER, render_markdown
 from assistant.render.sarif import render_sarif
 from tests.conftest import CORPUS, EXAMPLE_REPO, PROJECT
 
-# Findings that remain on the real PRs, and why each is right: these apps ship no ServiceMonitor,
-# PrometheusRule or canary, and nothing in the repo monitors them either (checked by the engine).
-EXPECTED_ON_CORPUS = {
-    "af9c66df": {"no-observability"},  # it-tools: a static app, but the framework wants monitoring day-1
-    "b398ce86": {"no-observability"},  # firefly: no ServiceMonitor/Canary in the PR or the repo
-    "dcb454b2": {"no-observability"},  # homepage: idem
-}
-
 
 def corpus_prs() -> list[object]:
     patches = sorted((CORPUS / "prs").glob("*.patch"))
@@ -43,13 +35,44 @@ def test_real_prs_review_without_false_blockers(patch: Path, corpus_index: Setti
     v = review_pr(pr, corpus_index, repo=corpus_repo, knowledge=Knowledge(corpus_index))
     assert v.subject.kind == "pull_request" and v.pull_request is not None
     assert not [f for f in v.findings if f.severity == "blocker"], [f.message for f in v.findings]
-    assert {f.category for f in v.findings} == EXPECTED_ON_CORPUS.get(patch.name[:8], set())
     for f in v.findings:  # a location always names a line the PR adds
         if f.location is not None:
             changed = next(c for c in pr.files if c.path == f.location.path)
             assert f.location.line in changed.added_lines
     assert v.pull_request["coverage"]["reviewed"] == len(pr.reviewed)
     assert 1 <= v.pull_request["effort"] <= 5
+
+
+# What the review finds at major or above on the real PRs, against labels written by hand without running it
+# (evals/prs/). Issue #11's target is no false major finding; these floors are today's figures (README), so a change
+# that adds false alarms fails here.
+FALSE_MAJOR_FLOOR = {"homelab": 11, "khuedoan-homelab": 1}
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", sorted(FALSE_MAJOR_FLOOR))
+def test_real_prs_against_the_hand_labels(name: str, tmp_path: Path) -> None:
+    import yaml
+
+    from assistant.stack.catalog import load_catalog
+    from assistant.stack.store import catalog_digest, discover
+
+    repo = CORPUS.parent / name / "repo"
+    if not repo.is_dir():
+        pytest.skip(f"the shared corpus is not at {repo}")
+    settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
+    inventory = discover(repo, load_catalog(settings.catalog_path), catalog_digest(settings.catalog_path))[0].inventory
+    knowledge = Knowledge(settings, inventory=inventory)
+    labels = {p["patch"]: p for p in yaml.safe_load((PROJECT / f"evals/prs/{name}.labels.yaml").read_text())["prs"]}
+    patches = sorted((CORPUS.parent / name / "prs").glob("*.patch"))
+    assert {p.name for p in patches} == set(labels)  # every real PR is labelled
+    false_major = []
+    for patch in patches:
+        v = review_pr(parse_diff(patch.read_text(), patch.name, repo), settings, repo=repo, knowledge=knowledge)
+        wanted = {f["category"] for f in labels[patch.name]["findings"]}
+        major = [f for f in v.findings if f.severity in ("major", "blocker")]
+        false_major += [(patch.name[:8], f.category) for f in major if f.category not in wanted]
+    assert len(false_major) <= FALSE_MAJOR_FLOOR[name], false_major
 
 
 @pytest.fixture()

@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from assistant.errors import InputError
+from assistant.inputs.safe_yaml import load_document
 from assistant.stack.catalog import RoleCatalog
 from assistant.stack.inventory import Decision, Evidence, Inventory, InventoryEntry, entry_for
 
@@ -33,7 +34,7 @@ class Overrides(BaseModel):
 
 def load_overrides(path: Path) -> Overrides:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_document(path.read_text(encoding="utf-8")) or {}
         return Overrides.model_validate(data)
     except FileNotFoundError:
         raise InputError(f"stack overrides not found: {path}") from None
