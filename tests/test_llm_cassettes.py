@@ -5,9 +5,12 @@ reaching the network. Re-record with `make cassettes` (starts ../shared/tools/lo
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 from assistant.knowledge_base.knowledge import Knowledge
+from assistant.models import Verdict
 from assistant.pipeline import review_text
 from assistant.reasoning.ask import Answer
 from assistant.reasoning.chain import LLMReasoner, answer_with_llm
@@ -19,28 +22,71 @@ PROPOSAL = (
 )
 
 
+def _body(cassette) -> str:  # type: ignore[no-untyped-def]
+    body = cassette.requests[0].body
+    return body.decode() if isinstance(body, bytes) else body
+
+
+def _expected_drops(reply: dict, offline: Verdict, allowed: set[str]) -> int:  # type: ignore[type-arg]
+    """The guardrail, restated from the recorded reply: a citation outside the given sources is dropped where the
+    claim is kept (a criterion the framework has and no finding made weak; a finding that adds a category)."""
+    open_criteria = {c.id for c in offline.criteria if c.rating != "weak"}
+    have = {(f.category, f.component) for f in offline.findings}
+    kept = [c for c in reply.get("criteria", []) if c.get("id") in open_criteria]
+    kept += [f for f in reply.get("findings", []) if (f.get("category"), f.get("component")) not in have]
+    return sum(1 for claim in kept for cid in claim.get("citations", []) if cid not in allowed)
+
+
+def _check_llm_path(v: Verdict, offline: Verdict, body: str, knowledge: Knowledge, reply: dict) -> None:  # type: ignore[type-arg]
+    """The review went the LLM way, and its guardrails held on what the model really said."""
+    assert v.engine.mode == "llm" and v.engine.fallback_reason is None
+    assert v.engine.prompt_tokens > 0 and v.engine.completion_tokens > 0 and v.engine.prompt_version == "review-v1"
+    # a deterministic finding cannot be dropped or softened, and the verdict is the formula's
+    assert {(f.id, f.severity) for f in offline.findings} <= {(f.id, f.severity) for f in v.findings}
+    assert v.verdict == "reject"  # the committed password is a blocker whatever the model said
+    # a citation that names no given source is dropped and counted
+    given = re.findall(r'<source id=\\?"([^"\\]+)', body)
+    allowed = {c.id for c in knowledge.rubric.criteria} | set(given)
+    expected = _expected_drops(reply, offline, allowed)
+    assert expected > 0 and v.engine.dropped_citations == expected
+    known = {c.id for c in v.citations}
+    assert all(set(c.citations) <= known for c in v.criteria) and all(set(f.citations) <= known for f in v.findings)
+
+
+def test_json_object_review_with_a_real_model_takes_the_llm_path(tmp_path: Path) -> None:
+    """The model's reply is constrained to the schema by llama.cpp's grammar (response_format json_object with the
+    schema): a valid structured review, so the LLM path and its guardrails run (an offline fallback fails this)."""
+    settings = local_llm_settings(tmp_path, structured_output="json_object", max_tokens=600, timeout=900.0)
+    knowledge = Knowledge(settings)
+    offline = review_text(PROPOSAL, settings.model_copy(update={"llm": "off"}), knowledge=knowledge)
+    with use_cassette("review-json-object-llama-cpp") as cassette:
+        v = review_text(PROPOSAL, settings, knowledge=knowledge, reasoner=LLMReasoner(settings))
+    assert cassette.play_count == 1 or RECORD, f"the recorded request no longer matches: {RERECORD}"
+    body = _body(cassette)
+    request = json.loads(body)
+    assert "hunter2secret" not in body and "REDACTED" in body  # redacted before it left the machine
+    assert request["response_format"]["type"] == "json_object"
+    assert set(request["response_format"]["schema"]["required"]) == {"criteria", "findings", "questions", "summary"}
+    response = json.loads(cassette.responses[-1]["body"]["string"])
+    assert response["choices"][0]["finish_reason"] == "stop"  # a whole answer, not one cut at max_tokens
+    reply = json.loads(response["choices"][0]["message"]["content"], strict=False)
+    _check_llm_path(v, offline, body, knowledge, reply)
+
+
 def test_function_calling_review_with_a_real_model(tmp_path: Path) -> None:
+    """Function calling (the default with a base URL): the 135M model's tool call parses, so the LLM path runs."""
     settings = local_llm_settings(tmp_path, structured_output="function_calling")
     knowledge = Knowledge(settings)
+    offline = review_text(PROPOSAL, settings.model_copy(update={"llm": "off"}), knowledge=knowledge)
     with use_cassette("review-function-calling") as cassette:
         v = review_text(PROPOSAL, settings, knowledge=knowledge, reasoner=LLMReasoner(settings))
     assert cassette.play_count == 1 or RECORD, f"the recorded request no longer matches: {RERECORD}"
-    body = (
-        cassette.requests[0].body.decode()
-        if isinstance(cassette.requests[0].body, bytes)
-        else cassette.requests[0].body
-    )
+    body = _body(cassette)
     assert "hunter2secret" not in body and "REDACTED" in body  # redacted before it left the machine
     assert '"tools"' in body  # function calling, not response_format json_schema
-    # whatever the model said, the deterministic floor stands and the score is ours
-    assert {"overlap", "no-observability", "single-instance", "secret-in-git"} <= {f.category for f in v.findings}
-    assert v.verdict == "reject"
-    if v.engine.mode == "llm":
-        assert v.engine.prompt_tokens > 0 and v.engine.prompt_version == "review-v1"
-        known = {c.id for c in v.citations}
-        assert all(set(c.citations) <= known for c in v.criteria)
-    else:  # a small model may answer off-schema: then the review says it fell back
-        assert v.engine.fallback_reason
+    response = json.loads(cassette.responses[-1]["body"]["string"])
+    call = response["choices"][0]["message"]["tool_calls"][0]["function"]
+    _check_llm_path(v, offline, body, knowledge, json.loads(call["arguments"], strict=False))
 
 
 def test_json_schema_on_llama_cpp_falls_back_offline(tmp_path: Path) -> None:
@@ -48,8 +94,9 @@ def test_json_schema_on_llama_cpp_falls_back_offline(tmp_path: Path) -> None:
     with use_cassette("review-json-schema-llama-cpp") as cassette:
         v = review_text(PROPOSAL, settings, knowledge=Knowledge(settings), reasoner=LLMReasoner(settings))
     assert cassette.play_count == 1 or RECORD
-    assert v.engine.mode == "offline" and v.engine.fallback_reason
-    assert any(f.category == "overlap" for f in v.findings)
+    assert v.engine.mode == "offline" and "Error code: 500" in (v.engine.fallback_reason or "")
+    offline = review_text(PROPOSAL, settings.model_copy(update={"llm": "off"}), knowledge=Knowledge(settings))
+    assert [f.id for f in v.findings] == [f.id for f in offline.findings]  # the offline review, unchanged
 
 
 def test_ask_answers_from_the_given_sources(tmp_path: Path) -> None:

@@ -107,8 +107,9 @@ def _sources(inp: Any, knowledge: Knowledge) -> list[dict[str, str]]:
 
 # json_object: the schema goes with the request and llama.cpp's server turns it into a grammar, so even a small model
 # answers in it. A grammar is slow to sample and a small model fills every list it may, so the schema sent is a
-# tighter one: references inlined, every field required, lists bounded, free-text extras left out.
-GRAMMAR_LIMITS = {"criteria": (1, 3), "findings": (0, 2), "questions": (1, 2), "citations": (0, 2)}
+# tighter one: references inlined, every field required, lists bounded, free-text extras left out. Every criterion
+# and finding must cite (the framework asks it of every claim); a citation naming no given source is dropped later.
+GRAMMAR_LIMITS = {"criteria": (1, 3), "findings": (0, 2), "questions": (1, 2), "citations": (1, 2)}
 GRAMMAR_OMIT = ("challenges", "component", "suggestion")
 
 
