@@ -43,15 +43,26 @@ def settings_for_cassettes(settings: Settings, folder: Path, record: bool) -> Se
     return settings.model_copy(update={**saved, "llm": "auto", "openai_api_key": "replay", "max_retries": 0})
 
 
+def _redact_body(text: str) -> str:
+    """A JSON body is redacted string by string (a prompt inside a JSON string is read as the text it is, not as
+    one quoted value); anything else as text. Unchanged bodies keep their exact bytes, so matching is unaffected."""
+    from assistant.redaction import redact_data, redact_text
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return redact_text(text)
+    clean = redact_data(data)
+    return text if clean == data else json.dumps(clean, separators=(",", ":"), ensure_ascii=False)
+
+
 def redact_request(request: Any) -> Any:
     """vcrpy's before_record_request: a request body is saved (and matched) redacted. Prompts are redacted when
     rendered, so this changes nothing unless something bypassed that; it is the cassette's own boundary."""
-    from assistant.redaction import redact_text
-
     body = request.body
     if body:
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
-        clean = redact_text(text)
+        clean = _redact_body(text)
         if clean != text:
             request.body = clean.encode("utf-8") if isinstance(body, bytes) else clean
     return request
@@ -59,13 +70,11 @@ def redact_request(request: Any) -> Any:
 
 def redact_response(response: dict[str, Any]) -> dict[str, Any]:
     """vcrpy's before_record_response: a secret a model echoes back is not saved either."""
-    from assistant.redaction import redact_text
-
     body = response.get("body", {})
     raw = body.get("string")
     if raw:
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-        clean = redact_text(text)
+        clean = _redact_body(text)
         if clean != text:
             body["string"] = clean.encode("utf-8") if isinstance(raw, bytes) else clean
     return response
