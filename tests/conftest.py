@@ -91,9 +91,10 @@ RERECORD = "re-record with `make cassettes` (it starts ../shared/tools/local-llm
 
 
 def local_llm_settings(tmp_path: Path, **kw: object) -> Settings:
-    """The recorded model's settings. No index: the prompts hold only framework and stack material, so they are
-    the same on every machine."""
+    """The recorded model's settings. No index and the example repo as context: the prompts hold the framework and
+    the example's discovered stack, so they are the same on every machine (not the checkout's own tree)."""
     values: dict[str, object] = {
+        "repo": EXAMPLE_REPO,
         "llm": "auto",
         "openai_base_url": LOCAL_LLM_URL,
         "openai_api_key": "local-llm",

@@ -14,7 +14,15 @@ from assistant.knowledge_base.knowledge import Knowledge
 from assistant.models import Verdict
 from assistant.pipeline import review_text
 from assistant.reasoning import explain
-from tests.conftest import RECORD, RERECORD, local_llm_settings, refused_llm_settings, settings_for, use_cassette
+from tests.conftest import (
+    EXAMPLE_REPO,
+    RECORD,
+    RERECORD,
+    local_llm_settings,
+    refused_llm_settings,
+    settings_for,
+    use_cassette,
+)
 from tui.app import ReviewApp
 from tui.widgets.conversation import AssistantTurn, ConversationPane, ExplanationTurn
 
@@ -31,7 +39,7 @@ def body_of(request: object) -> str:
 
 
 def offline_verdict(tmp_path: Path) -> Verdict:
-    settings = settings_for(tmp_path / "no-index")
+    settings = settings_for(tmp_path / "no-index", repo=EXAMPLE_REPO)  # the example's stack, wherever tests run
     return review_text(PROPOSAL, settings, knowledge=Knowledge(settings))
 
 
