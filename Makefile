@@ -62,5 +62,7 @@ clean:
 	rm -rf $(VENV) .assistant .assistant-eval .assistant-none eval-report.xml .pytest_cache .mypy_cache .ruff_cache
 
 # Re-record the LLM cassettes against the local llama.cpp server (../shared/tools/local-llm).
+# vcrpy appends to an existing cassette, so the old recordings go first.
 cassettes: setup-test
+	rm -f tests/cassettes/*.yaml
 	eval "$$(../shared/tools/local-llm start)" && ASSISTANT_RECORD=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_llm_cassettes.py tests/test_tui_stream.py

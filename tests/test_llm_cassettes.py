@@ -70,8 +70,9 @@ def test_json_object_review_with_a_real_model_takes_the_llm_path(tmp_path: Path)
     response = json.loads(cassette.responses[-1]["body"]["string"])
     assert response["choices"][0]["finish_reason"] == "stop"  # a whole answer, not one cut at max_tokens
     reply = json.loads(response["choices"][0]["message"]["content"], strict=False)
+    # the dropped count equals the invalid ids in the recorded reply (whatever this recording holds); the drop itself
+    # is pinned by tests/test_llm.py with a reply that cites two ids it was never given
     _check_llm_path(v, offline, body, knowledge, reply)
-    assert v.engine.dropped_citations > 0  # this recording cites ids it was never given: they were dropped
 
 
 def test_function_calling_review_with_a_real_model(tmp_path: Path) -> None:

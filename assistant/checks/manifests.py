@@ -441,7 +441,7 @@ def _overlap(
     return _finding(
         "overlap",
         f"{incumbents[0].tool}:{tool}",
-        f"{how[0].upper()}{how[1:]} adds {name} ({stack.role_name(role).lower()}); this repo already runs "
+        f"{how[0].upper()}{how[1:]} adds {name} ({stack.role_label(role)}); this repo already runs "
         f"{'; '.join(e.label() for e in incumbents)}.",
         ctx.location(doc, line) or ctx.nearest(doc.path, line),
         component=incumbents[0].tool,

@@ -199,12 +199,12 @@ def _overlap_params(stack: Stack, slug: str, incumbents: list[InventoryEntry]) -
         "tool": tool.name,
         "tool_slug": slug,
         "role": roles[0] if roles else tool.roles[0],
-        "role_name": stack.role_name(roles[0] if roles else tool.roles[0]).lower(),
+        "role_name": stack.role_label(roles[0] if roles else tool.roles[0]),
         "component": first.tool,
         "component_name": " and ".join(e.name for e in incumbents),
         "incumbents": "; ".join(e.label() for e in incumbents),
         "compat": f" ({', '.join(compat)} speak{'s' * (len(compat) == 1)} {tool.name}'s protocol)" if compat else "",
-        "decision": f" The operator's decision: {decision.use} instead of {tool.name}"
+        "decision": f" The operator's decision: {stack.names_of(decision.use)[0]} instead of {tool.name}"
         + (f" ({decision.why.rstrip('.')})." if decision.why else ".")
         if decision
         else "",

@@ -14,6 +14,7 @@ from assistant.config import Settings
 from assistant.knowledge_base.knowledge import Knowledge
 from assistant.models import Verdict
 from assistant.stack.inventory import Inventory
+from assistant.stack.matching import loose_pattern
 from assistant.stack.view import Stack
 
 FRAMEWORK_QUOTE = re.compile(r"framework's words: “[^”]*”")
@@ -96,7 +97,8 @@ def foreign_mentions(verdict: Verdict, stack: Stack, proposal: str) -> list[str]
     for role in stack.catalog.roles:  # a role's name ("MySQL and MariaDB databases") claims no tool
         text = re.sub(re.escape(role.name), "", text, flags=re.I)
     out = []
-    for tool, pattern in stack.prose_tools:
+    for tool in stack.catalog.tools:
+        pattern = loose_pattern(tool.names)  # `Flux-deployable` names Flux too
         if stack.runs(tool.slug) or pattern.search(proposal):
             continue
         if pattern.search(text):

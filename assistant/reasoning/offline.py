@@ -15,6 +15,7 @@ from assistant.checks import CheckSpec, load_checks
 from assistant.checks.predicates import ProposalText, affirmed, rx
 from assistant.knowledge_base.framework import Criterion, Question, Rubric
 from assistant.models import CriterionResult, Finding, Rating
+from assistant.stack.matching import loose_pattern
 from assistant.stack.view import INVENTORY_CHUNK, Stack
 
 
@@ -98,7 +99,7 @@ def roles_without_incumbent(doc: ProposalText, stack: Stack) -> str | None:
 
 def foreign_tools(text: str, stack: Stack) -> list[str]:
     """Catalog tools a text names that this repo does not run."""
-    return [t.slug for t, p in stack.prose_tools if not stack.runs(t.slug) and p.search(text)]
+    return [t.slug for t in stack.catalog.tools if not stack.runs(t.slug) and loose_pattern(t.names).search(text)]
 
 
 def _plain(q: Question) -> str:

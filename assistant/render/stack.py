@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.table import Table
 
 from assistant.stack.view import Stack
 
@@ -19,23 +18,17 @@ def print_stack(stack: Stack, console: Console, all_roles: bool = False) -> None
         console.print(f"[yellow]{note}[/]")
     if inv.empty:
         return
-    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    table.add_column("role")
-    table.add_column("tool")
-    table.add_column("evidence")
     for role in stack.catalog.roles:
         entries = by_role.get(role.id, [])
         if not entries and not all_roles:
             continue
-        if not entries:
-            table.add_row(role.name, "[dim]none found[/]", "")
-        for i, e in enumerate(entries):
+        console.print(f"[bold]{role.name}[/]" + ("" if entries else "  [dim]none found[/]"), highlight=False)
+        for e in entries:
             ev = e.evidence[0] if e.evidence else None
             more = f" (+{e.evidence_count - 1} more)" if e.evidence_count > 1 else ""
-            detail = f"{ev.path}:{ev.line} · {ev.how}{more}" if ev else "declared in the stack overrides"
-            name = e.name + (" [dim](override)[/]" if e.origin == "override" else "")
-            table.add_row(role.name if i == 0 else "", name, detail)
-    console.print(table)
+            where = f"{ev.path}:{ev.line}  [dim]{ev.how}{more}[/]" if ev else "[dim]declared in the stack overrides[/]"
+            origin = " [dim](override)[/]" if e.origin == "override" else ""
+            console.print(f"  {e.name}{origin}  {where}", highlight=False)
     if inv.decisions:
         console.print("[bold]decisions[/]")
         for d in inv.decisions:

@@ -47,6 +47,9 @@ class Tool(BaseModel):
     # with a CephObjectStore).
     role_kinds: dict[str, list[str]] = Field(default_factory=dict)
     bundles: list[str] = Field(default_factory=list)  # tools an umbrella chart deploys with it (slugs)
+    # Roles the tool helps with but does not own (Longhorn's recurring backups): named in suggestions, never an
+    # incumbent for overlap. `role_kinds` can make them conditional too.
+    assists: list[str] = Field(default_factory=list)
     note: str = ""
 
     @property
@@ -84,7 +87,7 @@ class RoleCatalog(BaseModel):
             if t.slug in seen:
                 raise ValueError(f"tool {t.slug!r} is listed twice")
             seen.add(t.slug)
-            unknown = [r for r in t.roles if r not in role_ids]
+            unknown = [r for r in [*t.roles, *t.assists] if r not in role_ids]
             if unknown or not t.roles:
                 raise ValueError(f"tool {t.slug!r} has unknown or no roles: {unknown}")
         for s in self.cloud_only:

@@ -225,7 +225,7 @@ class Discoverer:
                         line = _first_line(root / p, marker.regex)
                         if not line:
                             continue
-                    out += self._sig(tool.slug, p, line, f"file {p}")
+                    out += self._sig(tool.slug, p, line, "file marker")
                     break
         return out
 

@@ -45,6 +45,7 @@ class InventoryEntry(BaseModel):
     roles: list[str]
     evidence: list[Evidence] = Field(default_factory=list)
     evidence_count: int = 0
+    assists: list[str] = Field(default_factory=list)  # roles it helps with in this repo, never an overlap
     origin: Literal["discovered", "override"] = "discovered"
     note: str = ""  # the catalog's compatibility note ("Redis-compatible")
 
@@ -144,5 +145,7 @@ def aggregate(signals: list[Signal], catalog: RoleCatalog, kinds: dict[str, int]
         entry.roles += sorted({r for s in sigs for r in s.roles} - set(entry.roles))
         needs = catalog.by_slug[slug].role_kinds
         entry.roles = [r for r in entry.roles if r not in needs or any((kinds or {}).get(k) for k in needs[r])]
+        tool = catalog.by_slug[slug]
+        entry.assists = [r for r in tool.assists if r not in needs or any((kinds or {}).get(k) for k in needs[r])]
         entries.append(entry)
     return entries

@@ -18,3 +18,14 @@ def _alias_pattern(aliases: tuple[str, ...]) -> re.Pattern[str]:
         parts.append(esc)
     # not inside a word, a path, a file name or a compound (`terraform.tfvars`, `prometheus-rules.yaml`, `eso-iam`)
     return re.compile(r"(?<![\w.-])(?:" + "|".join(parts) + r")(?![\w]|[./-]\w)", re.I)
+
+
+def loose_pattern(aliases: list[str]) -> re.Pattern[str]:
+    """Any mention of a tool, compounds included (`Flux-deployable`): for finding words that claim a tool."""
+    return _loose(tuple(aliases))
+
+
+@lru_cache(maxsize=4096)
+def _loose(aliases: tuple[str, ...]) -> re.Pattern[str]:
+    strict = _alias_pattern(aliases).pattern
+    return re.compile(strict.replace(r"(?![\w]|[./-]\w)", r"(?![\w])"), re.I)

@@ -50,6 +50,10 @@ class Stack:
         r = self.catalog.role(role)
         return r.name if r else role
 
+    def role_label(self, role: str) -> str:
+        """The role's name for a sentence: lower-case, without its parenthetical ("in-memory store and cache")."""
+        return re.sub(r"\s*\([^)]*\)", "", self.role_name(role)).lower()
+
     def decision_for(self, tool: str, incumbent: str) -> Decision | None:
         return next((d for d in self.inventory.decisions if d.use == incumbent and tool in d.instead_of), None)
 
@@ -63,7 +67,7 @@ class Stack:
     # -- words ----------------------------------------------------------------------------------------------
     def phrase(self, role: str, where: bool = True) -> str:
         """`Velero (apps/velero/helmrelease.yaml:12)`, or the role and the framework's requirement when none runs."""
-        found = self.incumbents(role)
+        found = self.incumbents(role) or [e for e in self.inventory.entries if role in e.assists]
         if found:
             return _join([e.label() if where else e.name for e in found])
         r = self.catalog.role(role)
