@@ -57,7 +57,13 @@ tests:
 
 
 def run(args: list[str], index_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir), "ASSISTANT_LLM": "off"}
+    # the example repo as context, as `make eval` has it: without an index its discovered stack is in the prompts
+    env = {
+        **os.environ,
+        "ASSISTANT_INDEX_DIR": str(index_dir),
+        "ASSISTANT_LLM": "off",
+        "ASSISTANT_REPO": "examples/homelab",
+    }
     return subprocess.run([str(BIN), *args], capture_output=True, text=True, env=env, cwd=PROJECT, timeout=600)
 
 
