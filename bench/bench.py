@@ -76,7 +76,7 @@ def bench_stack(work: Path) -> dict[str, dict[str, float]]:
 
     out: dict[str, dict[str, float]] = {}
     for name in ("homelab", "khuedoan-homelab"):
-        repo = CORPUS.parent / name / "repo"
+        repo = CORPUS.parent.parent / name / "repo"  # CORPUS is the homelab repo itself
         if not repo.is_dir():
             continue
         settings = Settings(index_dir=work / f"stack-{name}", repo=repo, llm="off")
