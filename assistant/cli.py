@@ -18,6 +18,7 @@ from assistant.redaction import redact_model, redact_text
 from assistant.render.progress import fallback_line, llm_progress
 
 if TYPE_CHECKING:
+    from assistant.knowledge_base.knowledge import Knowledge
     from assistant.models import Verdict
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Architecture reviews for GitOps homelabs.")
@@ -224,21 +225,15 @@ def review(
             "e.g. `assistant review --proposal plan.md` or `assistant review 123`",
         )
     context = settings.context_repo
-    from assistant.knowledge_base.knowledge import Knowledge
-
-    knowledge = Knowledge(settings)
-    if note := knowledge.unindexed_note():
-        err.print(f"[yellow]note:[/] {note}")
     if proposal is not None:
         from assistant.inputs.proposal import read_proposal
         from assistant.pipeline import review_text
 
         text, ref = read_proposal(proposal, settings.max_input_bytes)
+        knowledge = _knowledge(settings)
         with llm_progress(settings, err):
             verdict = review_text(text, settings, ref=ref, knowledge=knowledge)
     else:
-        from assistant.pr_review import review_pr
-
         gh = None
         number = 0
         if diff is not None:
@@ -262,8 +257,15 @@ def review(
             owner_name, number = parse_pr_ref(pr)
             gh = GitHub(github or owner_name or repo_from_git(Path.cwd()))
             request = gh.pull_request(number, context)
+        from assistant.checks.manifests import build_context
+
+        # parse the changed manifests before opening the index: hostile YAML is refused in well under a second
+        manifests = build_context(request, context)
+        knowledge = _knowledge(settings)
+        from assistant.pr_review import review_pr
+
         with llm_progress(settings, err):
-            verdict = review_pr(request, settings, repo=context, knowledge=knowledge)
+            verdict = review_pr(request, settings, repo=context, knowledge=knowledge, ctx=manifests)
         if post:
             if gh is None:
                 raise AssistantError("--post needs a pull request number", "use `assistant review 123 --post`")
@@ -280,6 +282,15 @@ def review(
         raise typer.Exit(1)
     if fail_on and unreviewed and not allow_skipped:
         raise typer.Exit(1)
+
+
+def _knowledge(settings: Settings) -> Knowledge:
+    from assistant.knowledge_base.knowledge import Knowledge
+
+    knowledge = Knowledge(settings)
+    if note := knowledge.unindexed_note():
+        err.print(f"[yellow]note:[/] {note}")
+    return knowledge
 
 
 def _read_file(path: str) -> bytes:

@@ -9,7 +9,15 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from assistant.checks.manifests import ChecklistItem, anti_patterns, build_context, checklist, localise, new_apps
+from assistant.checks.manifests import (
+    ChecklistItem,
+    Context,
+    anti_patterns,
+    build_context,
+    checklist,
+    localise,
+    new_apps,
+)
 from assistant.checks.predicates import ProposalText
 from assistant.config import Settings
 from assistant.inputs.diff import PullRequest
@@ -81,11 +89,17 @@ def _llm_text(pr: PullRequest) -> tuple[str, list[str]]:
 
 
 def review_pr(
-    pr: PullRequest, settings: Settings, *, repo: Path | None = None, knowledge: Knowledge | None = None
+    pr: PullRequest,
+    settings: Settings,
+    *,
+    repo: Path | None = None,
+    knowledge: Knowledge | None = None,
+    ctx: Context | None = None,
 ) -> Verdict:
+    """`ctx`: the changed manifests already parsed by build_context(pr, repo), when the caller checked them first."""
     started = time.perf_counter()
     knowledge = knowledge or Knowledge(settings)
-    ctx = build_context(pr, repo)
+    ctx = build_context(pr, repo) if ctx is None else ctx
     findings = anti_patterns(ctx, knowledge.stack)
     items: list[ChecklistItem] = []
     apps = new_apps(ctx)

@@ -188,6 +188,42 @@ def bench_pr(settings: Settings) -> dict[str, float]:
     }
 
 
+# 438 bytes: nine levels of nine aliases stand for 9^9 (387 million) strings (the #13 alias bomb)
+BOMB = (
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lol\ndata:\n  a: &a ["
+    + ",".join(['"lol"'] * 9)
+    + "]\n"
+    + "".join(f"  {c}: &{c} [{','.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+)
+
+
+def bench_hostile(work: Path) -> dict[str, float]:
+    """The whole `assistant review --diff` on the alias bomb, in a child: wall time to the refusal and peak RSS."""
+    import resource
+
+    patch = work / "bomb.diff"
+    lines = BOMB.splitlines()
+    patch.write_text(
+        "diff --git a/apps/lol.yaml b/apps/lol.yaml\nnew file mode 100644\n--- /dev/null\n+++ b/apps/lol.yaml\n"
+        f"@@ -0,0 +1,{len(lines)} @@\n" + "".join(f"+{line}\n" for line in lines)
+    )
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(work / "no-index"), "ASSISTANT_LLM": "off"}
+    cli = str(Path(sys.executable).parent / "assistant")
+    walls = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        done = subprocess.run(
+            [cli, "review", "--diff", str(patch), "--fail-on", "reject"], env=env, capture_output=True
+        )
+        walls.append(time.perf_counter() - t0)
+        assert done.returncode == 2 and b"YAML bomb" in done.stderr, done.stderr
+    return {
+        "bomb_bytes": len(BOMB.encode()),
+        "bomb_cli_refusal_s": round(statistics.median(walls), 2),
+        "bomb_cli_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="CI smoke: the example repo, few runs")
@@ -206,6 +242,7 @@ def main() -> None:
                 figures[name] = bench_search(settings, qs)
             figures["pull_requests"] = bench_pr(settings)
             figures.update(bench_stack(work))
+        figures["hostile"] = bench_hostile(work)  # before the review runs: the peak RSS of children is cumulative
         figures["review"] = bench_review(settings, 20 if args.quick else 200)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -234,7 +234,8 @@ def test_yaml_bomb_in_a_diff_is_refused_in_bounded_time_and_memory(tmp_path: Pat
     res = Result(whole["rc"], "", whole["err"])
     one_error(res, "kubernetes/apps/lol.yaml", "YAML bomb", "refused")
     assert whole["mb"] < 200, whole
-    assert whole["seconds"] < 60, whole  # startup included (imports, the index check); the refusal is the step above
+    # a generous ceiling against a hang only: the wall time itself is a figure in bench/bench.py ([hostile])
+    assert whole["seconds"] < 60, whole
     print(f"\nbomb: parse {step['seconds']:.3f}s {step['mb']:.0f} MB; CLI {whole['seconds']:.1f}s {whole['mb']:.0f} MB")
 
 

@@ -189,3 +189,49 @@ async def test_offline_there_is_no_explanation(tmp_path: Path, monkeypatch: pyte
         await review(app, pilot)
         assert app.main.conversation.verdict is not None
         assert not calls and not list(app.main.query(ExplanationTurn)) and not explanation_notices(app)
+
+
+async def test_the_operators_secret_is_not_echoed_on_screen(tmp_path: Path) -> None:
+    """The proposal shows as it is saved and sent: redacted. The offline review still sees the value."""
+    from tui.widgets.conversation import OperatorTurn
+
+    settings = settings_for(tmp_path / "no-index", repo=EXAMPLE_REPO)
+    app = ReviewApp(settings, knowledge=Knowledge(settings))
+    async with app.run_test(size=SIZE) as pilot:
+        app.main.pane.prompt.insert(PROPOSAL)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = [w.source for w in app.main.query(OperatorTurn)]
+        replies = [w.source for w in app.main.query(AssistantTurn)]
+    assert len(shown) == 1 and "hunter2secret" not in shown[0] and "[REDACTED:" in shown[0]
+    assert "Authentik" in shown[0]  # the rest of the proposal reads as typed
+    assert replies and not any("hunter2secret" in r for r in replies)
+
+
+async def test_the_prompt_counts_the_seconds_while_the_llm_is_awaited(tmp_path: Path) -> None:
+    settings = local_llm_settings(tmp_path, max_tokens=120)
+    app = ReviewApp(settings, knowledge=Knowledge(settings))
+    async with app.run_test(size=SIZE) as pilot:
+        main = app.main
+        main._busy(True)
+        first = main.pane.prompt.border_subtitle
+        main._busy_since -= 7  # as if the model had been thinking for 7 s: the next tick says so
+        await pilot.pause(1.3)
+        later = main.pane.prompt.border_subtitle
+        main._busy(False)
+        idle = main.pane.prompt.border_subtitle
+        ticking = main._ticker
+    assert settings.model in first and f"up to {settings.timeout:.0f}s, then offline" in first
+    assert first.endswith("· 0s") and later.endswith(("· 7s", "· 8s"))
+    assert idle == "" and ticking is None
+
+
+async def test_offline_the_prompt_just_says_reviewing(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path / "no-index", repo=EXAMPLE_REPO)
+    app = ReviewApp(settings, knowledge=Knowledge(settings))
+    async with app.run_test(size=SIZE):
+        app.main._busy(True)
+        line = app.main.pane.prompt.border_subtitle
+        ticking = app.main._ticker
+    assert line == "reviewing…" and ticking is None

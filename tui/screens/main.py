@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -15,12 +16,14 @@ from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header
 from textual.worker import get_current_worker
 
 from assistant.config import Settings
 from assistant.errors import AssistantError, LLMUnavailableError
 from assistant.models import Verdict
+from assistant.render.progress import waiting_line
 from tui.conversation import EDIT_COMMANDS, SKIP_COMMANDS, Conversation, Turn
 from tui.editor import editor_command, source_path
 from tui.export import export
@@ -71,6 +74,8 @@ class MainScreen(Screen[None]):
         self._initial = proposal
         self._pr = pr
         self._seq = 0
+        self._ticker: Timer | None = None
+        self._busy_since = time.monotonic()
         self.last_export: Path | None = None
         self.plan: str | None = None  # a question answered that reads like a plan too: `/review` reviews it
 
@@ -318,8 +323,22 @@ class MainScreen(Screen[None]):
         self._after_turn(save=False)
 
     def _busy(self, busy: bool) -> None:
-        self.pane.set_busy(busy)
+        """While a review or an answer runs: with an LLM configured, the prompt's subtitle says which model at
+        which endpoint is being waited for and counts the seconds against its timeout (then offline)."""
+        if self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+        self._busy_since = time.monotonic()
+        self.pane.set_busy(busy, self._waiting())
         self.verdict_panel.set_busy(busy)
+        if busy and self.session.settings.llm_configured:
+            self._ticker = self.set_interval(1.0, lambda: self.pane.set_busy(True, self._waiting()))
+
+    def _waiting(self) -> str:
+        settings = self.session.settings
+        if not settings.llm_configured:
+            return "reviewing…"
+        return f"{waiting_line(settings, 'waiting')} · {time.monotonic() - self._busy_since:.0f}s"
 
     def _after_turn(self, save: bool = True) -> None:
         conv = self.conversation

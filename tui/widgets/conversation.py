@@ -8,6 +8,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widget import AwaitMount
 from textual.widgets import Markdown, TextArea
 
+from assistant.redaction import redact_text
 from tui.conversation import Turn
 from tui.messages import PromptSubmitted
 
@@ -33,7 +34,8 @@ class OperatorTurn(Markdown):
     """What the operator typed, as Markdown too (proposals are often Markdown files; paragraphs reflow)."""
 
     def __init__(self, turn: Turn) -> None:
-        super().__init__(turn.text, classes=f"turn operator -{turn.kind}", open_links=False)
+        # shown redacted, as saved and as sent: a secret pasted into a proposal is not echoed onto the screen
+        super().__init__(redact_text(turn.text), classes=f"turn operator -{turn.kind}", open_links=False)
         self.turn = turn
         self.border_title = {"proposal": "proposal", "answer": "your answer"}.get(turn.kind, "you")
 
@@ -42,7 +44,9 @@ class AssistantTurn(Markdown):
     """A reply, rendered as Markdown; its source is what "copy last reply" copies."""
 
     def __init__(self, turn: Turn) -> None:
-        super().__init__(turn.text, classes=f"turn assistant {KIND_CLASS.get(turn.kind, '')}", open_links=False)
+        super().__init__(
+            redact_text(turn.text), classes=f"turn assistant {KIND_CLASS.get(turn.kind, '')}", open_links=False
+        )
         self.turn = turn
         self.border_title = {"challenge": "challenge", "question": "question", "error": "error"}.get(
             turn.kind, "assistant"
@@ -126,6 +130,6 @@ class ConversationPane(Vertical):
         self.prompt.border_title = title
         self.prompt.placeholder = PLACEHOLDER[placeholder]
 
-    def set_busy(self, busy: bool) -> None:
-        self.prompt.border_subtitle = "reviewing…" if busy else ""
+    def set_busy(self, busy: bool, line: str = "reviewing…") -> None:
+        self.prompt.border_subtitle = line if busy else ""
         self.set_class(busy, "-busy")

@@ -14,6 +14,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from assistant.models import Chunk, Citation
+from assistant.redaction import redact_text
 from tui.messages import CitationChosen, OpenSource
 
 MAX_LINES = 80
@@ -36,7 +37,7 @@ def citation_label(n: int, cit: Citation) -> Content:
 
 
 def chunk_content(n: int | None, item: Citation | Chunk) -> Content:
-    text = item.text if isinstance(item, Chunk) else item.excerpt
+    text = redact_text(item.text if isinstance(item, Chunk) else item.excerpt)  # as `ask` prints and the LLM sees
     lines = text.splitlines()
     more = len(lines) - MAX_LINES
     body = "\n".join(lines[:MAX_LINES]) + (f"\n… {more} more lines" if more > 0 else "")
