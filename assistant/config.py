@@ -27,6 +27,7 @@ class EvalThresholds(BaseSettings):
     category_recall: float = 0.95
     category_precision: float = 0.85
     verdict_accuracy: float = 0.9
+    score_ordering: float = 0.95  # approve cases score above revise cases, above reject cases (pairwise)
     citation_validity: float = 1.0
     expected_source_cited: float = 0.9  # share of question cases whose expected source is among the citations
 

@@ -131,10 +131,10 @@ def finish(inp: ReviewInput, draft: Draft, engine: EngineInfo, knowledge: Knowle
         c.citations = keep(c.citations)
     engine.dropped_citations += dropped
     engine.duration_ms = int((time.perf_counter() - started) * 1000)
-    value = scoring.score(draft.criteria, draft.findings)
+    name, value = scoring.assess(draft.criteria, draft.findings, inp.subject.kind)
     return Verdict(
         subject=inp.subject,
-        verdict=scoring.verdict(value, draft.findings),
+        verdict=name,
         score=value,
         criteria=draft.criteria,
         findings=draft.findings,

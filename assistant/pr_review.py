@@ -16,6 +16,7 @@ from assistant.checks.manifests import (
     build_context,
     checklist,
     localise,
+    locate,
     new_apps,
 )
 from assistant.checks.predicates import ProposalText
@@ -107,6 +108,7 @@ def review_pr(
         app_items, app_findings = checklist(ctx, app)
         items += app_items
         findings += [f for f in localise(app_findings, knowledge.stack) if f.id not in {x.id for x in findings}]
+    locate(findings, ctx)
     findings.sort(key=lambda f: (-SEVERITY_ORDER[f.severity], f.category, f.id))
     cite_house_patterns(findings, knowledge)
     text, trimmed = _llm_text(pr)

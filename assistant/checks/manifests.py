@@ -16,7 +16,7 @@ from assistant.inputs.diff import ChangedFile, PullRequest
 from assistant.inputs.manifests import Document, LDict, parse_documents, walk
 from assistant.inputs.safe_yaml import Budget, YAMLLimitError
 from assistant.knowledge_base.files import RepoFile
-from assistant.models import Finding, Location
+from assistant.models import Finding, Location, Severity
 from assistant.reasoning.redaction import redact
 from assistant.stack.discovery import Discoverer, is_client
 from assistant.stack.inventory import InventoryEntry
@@ -33,6 +33,8 @@ CLOUD_HOSTS = re.compile(
     re.I,
 )
 OBSERVABILITY_KINDS = {"ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe"}
+NETWORK_POLICY_KINDS = {"NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "AuthorizationPolicy"}
+MONITOR_KEYS = {"servicemonitor", "podmonitor"}
 MAX_YAML_BYTES = 512_000  # a changed manifest larger than this is parsed one document at a time
 REVIEW_NODES = 1_000_000  # expanded YAML nodes over all changed files of one review
 REVIEW_YAML_BYTES = 4_000_000  # changed YAML parsed in one review; files past it are named as not reviewed
@@ -66,6 +68,10 @@ class Context:
             return None
         target = line or 0
         return Location(path=path, line=min(f.added_lines, key=lambda n: (abs(n - target), n)))
+
+    def adds(self, doc: Document, line: int | None) -> bool:
+        f = self.file(doc.path)
+        return f is not None and line is not None and line in f.added_lines
 
     def location(self, doc: Document, line: int | None) -> Location | None:
         """A location only when the line is one the PR adds; otherwise null rather than a wrong one."""
@@ -148,12 +154,15 @@ def _finding(
     location: Location | None,
     component: str | None = None,
     suggestion: str | None = None,
+    severity: Severity | None = None,
 ) -> Finding:
+    """`severity` overrides the check's own where a manifest makes the problem concrete (a proposal that mentions
+    `latest` is a minor worry; a Deployment that runs it is a change to ask for)."""
     spec = _spec(category)
     return Finding(
         id=f"{category}:{key}",
         category=spec.category,
-        severity=spec.severity,
+        severity=severity or spec.severity,
         component=component,
         message=redact(message)[0],  # a finding never echoes a secret back
         suggestion=suggestion or spec.suggestion,
@@ -244,7 +253,10 @@ def anti_patterns(ctx: Context, stack: Stack) -> list[Finding]:
                 )
             )
         routes, ingresses = stack.inventory.kinds.get("HTTPRoute", 0), stack.inventory.kinds.get("Ingress", 0)
-        if kind == "Ingress" and routes >= ingresses:  # where Ingress is the repo's own pattern, it is no finding
+        # where Ingress is the repo's own pattern (more Ingresses than HTTPRoutes, or no HTTPRoute at all next to a
+        # controller it runs in the ingress role, Ingresses then living in chart values), it is no finding
+        house_ingress = routes < ingresses or (routes == 0 and bool(stack.inventory.incumbents("ingress")))
+        if kind == "Ingress" and not house_ingress:
             where = f"this repo routes through {routes} Gateway API HTTPRoutes" if routes else "the framework's pattern"
             found.append(
                 _finding(
@@ -289,12 +301,7 @@ def anti_patterns(ctx: Context, stack: Stack) -> list[Finding]:
                 )
             )
         added = (f := ctx.file(doc.path)) is not None and f.status == "added"  # a patch of a shared cluster is partial
-        if (
-            added
-            and cnpg
-            and not (_get(data, "spec", "backup") or _get(data, "spec", "plugins"))
-            and not any(d.kind == "ScheduledBackup" for d in ctx.docs)
-        ):
+        if added and cnpg and not _cnpg_backed_up(ctx, doc):
             found.append(
                 _finding(
                     "no-backup",
@@ -326,6 +333,8 @@ def anti_patterns(ctx: Context, stack: Stack) -> list[Finding]:
                     )
                 )
         found.extend(_subcharts(ctx, doc, stack))
+        found.extend(_monitoring_switched_off(ctx, doc))
+    found.extend(_volumes_outside_backups(ctx))
     found.extend(tool_overlaps(ctx, stack))
     found.extend(_untested_modules(ctx))
     return localise(_dedupe(found), stack)
@@ -386,7 +395,7 @@ def _volumes(ctx: Context, doc: Document) -> list[Finding]:
                 f"{doc.path}:{name}",
                 f"Volume {name or '?'} ({', '.join(p for p in paths if p) or 'no mount path'}) is a {kind}: "
                 "data there is lost when the pod moves.",
-                ctx.location(doc, _line_of(doc, trail)),
+                ctx.location(doc, _line_of(doc, (*trail, kind) if kind in value else trail)),
             )
         )
     return out
@@ -403,21 +412,35 @@ def _images(ctx: Context, doc: Document) -> list[Finding]:
             )
             if "@" in value:
                 tag = "digest"
-        elif isinstance(value, dict) and "repository" in value and isinstance(value["repository"], str):
+        elif _image_block(trail, value):
             image, tag = value["repository"], value.get("tag", value.get("digest"))
         if not image:
             continue
-        line = _line_of(doc, trail)
+        at = (*trail, "tag") if isinstance(value, dict) and "tag" in value else trail
+        line = _line_of(doc, at)
+        if not ctx.adds(doc, line):
+            continue  # an image the PR does not touch is the repo's, not this change's
         if (tag is None or str(tag).strip() in ("", "latest")) and not TEMPLATED.search(f"{image}{tag or ''}"):
             out.append(
                 _finding(
                     "unpinned-version",
                     f"image:{image}",
-                    f"Image {image} runs {'the latest tag' if tag == 'latest' else 'without a tag'}.",
+                    f"Image {image} runs {'the latest tag' if tag == 'latest' else 'without a tag'}: "
+                    "Renovate cannot track it and a restart can change the version.",
                     ctx.location(doc, line),
+                    severity="major",
                 )
             )
     return out
+
+
+def _image_block(trail: tuple[str, ...], value: Any) -> bool:
+    """A Helm values image block (`image: {repository, tag}`), not any map with a `repository` (a Chart.yaml
+    dependency names a chart repository URL)."""
+    if not (isinstance(value, dict) and isinstance(value.get("repository"), str)):
+        return False
+    named = bool(trail) and trail[-1].lower().endswith("image")
+    return bool(named or {"tag", "digest"} & set(value)) and "://" not in value["repository"]
 
 
 def _incumbents(stack: Stack, tool: str, changed: set[str]) -> list[InventoryEntry]:
@@ -498,6 +521,139 @@ def _subcharts(ctx: Context, doc: Document, stack: Stack) -> list[Finding]:
     return out
 
 
+def _velero_coverage(ctx: Context) -> tuple[set[str], bool] | None:
+    """The namespaces the repo's (and the PR's) Velero Schedules back up, and whether one covers every namespace.
+    None when the repo schedules no Velero backups by namespace: then coverage is not this check's to judge."""
+    schedules = [d for d in ctx.docs if d.kind == "Schedule" and "velero.io" in str(_get(d.data, "apiVersion"))]
+    for rel, text in ctx.repo_texts.items():
+        if YAML.search(rel) and "velero.io" in text and re.search(r"kind:\s*Schedule\b", text):
+            try:
+                schedules += [d for d in parse_documents(text, rel)[0] if d.kind == "Schedule"]
+            except YAMLLimitError:
+                continue
+    if not schedules:
+        return None
+    namespaces: set[str] = set()
+    everything = False
+    for d in schedules:
+        included = _get(d.data, "spec", "template", "includedNamespaces")
+        if not included or "*" in included:
+            everything = True
+        else:
+            namespaces |= {str(n) for n in included}
+    return namespaces, everything
+
+
+def _volumes_outside_backups(ctx: Context) -> list[Finding]:
+    """A PersistentVolumeClaim the PR adds in a namespace that none of the repo's Velero Schedules includes, where
+    the repo backs up by namespace: the data on it has no recovery story. Scratch volumes (cache, tmp…) and claims a
+    VolSync ReplicationSource in the PR copies are not findings."""
+    claims = [d for d in ctx.docs if d.kind == "PersistentVolumeClaim" and ctx.adds(d, d.key_line("kind"))]
+    if not claims or (coverage := _velero_coverage(ctx)) is None or coverage[1]:
+        return []
+    covered = coverage[0]
+    replicated = {str(_get(d.data, "spec", "sourcePVC")) for d in ctx.docs if d.kind == "ReplicationSource"}
+    out = []
+    for d in claims:
+        namespace = d.namespace or Path(d.path).parent.name
+        if namespace in covered or d.name in replicated or SCRATCH.search(d.name):
+            continue
+        out.append(
+            _finding(
+                "no-backup",
+                f"pvc:{namespace}/{d.name}",
+                f"PersistentVolumeClaim {d.name} is in namespace {namespace}, which no Velero Schedule of this repo "
+                f"includes (it backs up {', '.join(sorted(covered))}): its data has no backup.",
+                ctx.location(d, d.key_line("metadata", "name")),
+                severity="major",
+                suggestion=f"Add {namespace} to a Velero Schedule's includedNamespaces (or say why this data can be "
+                "rebuilt).",
+            )
+        )
+    return out
+
+
+def _cnpg_backed_up(ctx: Context, doc: Document) -> bool:
+    """A CNPG Cluster has backups when any definition of it (this document, another in the PR, or the repo's base
+    that a patch or an overlay merges with) configures `backup` or a backup plugin, or a ScheduledBackup names it."""
+    name = doc.name
+    candidates = list(ctx.docs)
+    for rel, text in ctx.repo_texts.items():
+        if YAML.search(rel) and "postgresql.cnpg.io" in text and re.search(rf"\b{re.escape(name)}\b", text):
+            try:
+                candidates.extend(parse_documents(text, rel)[0])
+            except YAMLLimitError:
+                continue
+    for d in candidates:
+        if not str(_get(d.data, "apiVersion") or "").startswith("postgresql.cnpg.io"):
+            continue
+        if (
+            d.kind == "Cluster"
+            and d.name == name
+            and (_get(d.data, "spec", "backup") or _get(d.data, "spec", "plugins"))
+        ):
+            return True
+        if d.kind == "ScheduledBackup" and _get(d.data, "spec", "cluster", "name") in (name, None):
+            return True
+    return False
+
+
+def _monitoring_switched_off(ctx: Context, doc: Document) -> list[Finding]:
+    """Chart values the PR adds that switch the chart's own ServiceMonitor or PodMonitor off
+    (`serviceMonitor: {enabled: false}`, `podMonitor: false`), where nothing else
+    in the PR or the repo monitors that release: the metrics surface exists and is left unread."""
+    out: list[Finding] = []
+    for trail, value in walk(doc.data):
+        # `serviceMonitor: {enabled: false}`, or app-template's named ones `serviceMonitor: {app: {enabled: false}}`
+        named = len(trail) > 1 and trail[-2].lower() in MONITOR_KEYS and isinstance(value, dict)
+        if not trail or not (trail[-1].lower() in MONITOR_KEYS or named):
+            continue
+        off = (value is False and not named) or (isinstance(value, dict) and value.get("enabled") is False)
+        at = (*trail, "enabled") if isinstance(value, dict) else trail
+        line = _line_of(doc, at)
+        if not off or not ctx.adds(doc, line):
+            continue
+        release = doc.name or Path(doc.path).stem
+        if _monitored_elsewhere(ctx, doc, release):
+            continue
+        out.append(
+            _finding(
+                "no-observability",
+                f"switched-off:{doc.path}:{release}",
+                f"{release}: the chart's {'.'.join(trail[-2:])} is switched off ({'.'.join(trail)}) and nothing else "
+                "scrapes it, so its failures are invisible.",
+                ctx.location(doc, line),
+                severity="major",
+                suggestion="Switch the chart's ServiceMonitor on (and add its PrometheusRule alerts), or say in the "
+                "PR what monitors it instead.",
+            )
+        )
+        break  # one finding per document: the first switch is where to look
+    return out
+
+
+def _monitored_elsewhere(ctx: Context, doc: Document, release: str) -> bool:
+    """A ServiceMonitor, PodMonitor or Probe in the PR, or in the repo, that names the release or its namespace."""
+    needle = re.compile(rf"\b{re.escape(release)}\b")
+    for d in ctx.docs:
+        if d.kind in OBSERVABILITY_KINDS - {"PrometheusRule"} and (
+            needle.search(d.name) or (doc.namespace and d.namespace == doc.namespace)
+        ):
+            return True
+    return any(
+        YAML.search(rel) and re.search(r"kind:\s*(?:ServiceMonitor|PodMonitor|Probe)\b", text) and needle.search(text)
+        for rel, text in ctx.repo_texts.items()
+    )
+
+
+def _profile_convention(ctx: Context) -> bool:
+    """The repo labels its namespaces with a network-policy profile (the house pattern the check enforces)."""
+    return any(
+        YAML.search(rel) and "kind: Namespace" in text and re.search(r"network-policy[\w./-]*/profile", text)
+        for rel, text in ctx.repo_texts.items()
+    )
+
+
 def _untested_modules(ctx: Context) -> list[Finding]:
     modules = {m.group(1) for f in ctx.pr.reviewed if (m := re.match(r"(infrastructure/modules/[^/]+)/", f.path))}
     out = []
@@ -506,8 +662,25 @@ def _untested_modules(ctx: Context) -> list[Finding]:
             p.startswith(module) and p.endswith(".tftest.hcl") for p in ctx.repo_texts
         )
         if not tested:
-            out.append(_finding("missing-tests", module, f"{module} has no .tftest.hcl tests.", None))
+            first = next(f for f in ctx.pr.reviewed if f.path.startswith(module))
+            where = Location(path=first.path, line=min(first.added_lines)) if first.added_lines else None
+            out.append(_finding("missing-tests", module, f"{module} has no .tftest.hcl tests.", where))
     return out
+
+
+def locate(findings: list[Finding], ctx: Context) -> list[Finding]:
+    """Every PR finding gets a file and a line: one without its own goes to the first added line of the changed
+    file its id or message names, else of the first changed file (the nearest changed line the diff has)."""
+    files = [f for f in ctx.pr.reviewed if f.added_lines]
+    for finding in findings:
+        if (finding.location is not None and finding.location.line is not None) or not files:
+            continue
+        text = f"{finding.id} {finding.message}"
+        named = next((f for f in files if f.path in text), None) or next(
+            (f for f in files if re.search(rf"\b{re.escape(Path(f.path).parent.name)}\b", text)), files[0]
+        )
+        finding.location = Location(path=named.path, line=min(named.added_lines))
+    return findings
 
 
 def _runbook_mentions(ctx: Context, name: str) -> bool:
@@ -527,7 +700,8 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def new_apps(ctx: Context) -> list[str]:
-    names = [d.name for d in ctx.docs if d.kind == "Namespace" and d.name]
+    """Namespaces the PR creates (its `kind: Namespace` line is added), not ones it only relabels."""
+    names = [d.name for d in ctx.docs if d.kind == "Namespace" and d.name and ctx.adds(d, d.key_line("kind"))]
     return list(dict.fromkeys(names))
 
 
@@ -580,7 +754,16 @@ def checklist(ctx: Context, app: str) -> tuple[list[ChecklistItem], list[Finding
                 evidence=f"{where(ns)} ({profile})",
             )
         )
-    elif ns is not None:
+    elif ns is not None and (policy := next((d for d in both if d.kind in NETWORK_POLICY_KINDS), None)):
+        items.append(
+            ChecklistItem(
+                pattern="New Application",
+                item="Namespace with network-policy profile label",
+                status="satisfied",
+                evidence=f"{where(policy)} (its own {policy.kind} instead of a profile)",
+            )
+        )
+    elif ns is not None and _profile_convention(ctx):
         items.append(
             ChecklistItem(
                 pattern="New Application",
@@ -595,7 +778,7 @@ def checklist(ctx: Context, app: str) -> tuple[list[ChecklistItem], list[Finding
                 f"profile-label:{app}",
                 f"Namespace {app} has no network-policy profile label: default deny leaves it "
                 "either unreachable or hand-patched.",
-                ctx.location(ns, ns.key_line("metadata")),
+                ctx.location(ns, ns.key_line("metadata")) or ctx.nearest(ns.path, ns.key_line("metadata")),
                 component="cilium",
                 suggestion="Label the namespace with its network-policy profile "
                 "(e.g. network-policy.homelab/profile: internal).",
@@ -657,13 +840,17 @@ def checklist(ctx: Context, app: str) -> tuple[list[ChecklistItem], list[Finding
                 evidence="none in the PR, the chart values or the repo",
             )
         )
+        anchor = ns or (ours[0] if ours else None)
         findings.append(
             _finding(
                 "no-observability",
                 f"app:{app}",
-                f"{app} ships without a ServiceMonitor or PrometheusRule (and nothing in the repo "
-                "monitors it): failures would be invisible.",
-                None,
+                f"{app} ships without a ServiceMonitor, PrometheusRule or canary (and nothing in the repo "
+                "monitors it): if it exposes metrics, scrape them; if not, a probe tells you it is down.",
+                ctx.location(anchor, anchor.key_line("kind")) or ctx.nearest(anchor.path, anchor.line)
+                if anchor
+                else None,
+                severity="minor",  # many apps have no metrics surface: a question, unless one is switched off
             )
         )
     db = [d for d in both if str(_get(d.data, "apiVersion") or "").startswith("postgresql.cnpg.io")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from pydantic import BaseModel, Field
 
 from assistant.config import EvalThresholds
@@ -21,6 +23,8 @@ class Summary(BaseModel):
     citation_validity: float = 1.0
     retrieval_recall_at_k: float | None = None
     structured_output_validity: float | None = None
+    score_ordering: float | None = None  # pairwise: approve cases above revise cases above reject cases
+    zero_scores: float | None = None  # share of scored cases at 0/100
     tokens: int = 0
     gate_failures: list[str] = Field(default_factory=list)
 
@@ -48,6 +52,7 @@ def summarise(cases: list[Case], results: list[CaseResult], thresholds: EvalThre
             keyword_rate[sev] = round(
                 sum(not any("keyword" in x or "none of" in x for x in r.reasons) for r in scored) / len(scored), 3
             )
+    scored = [r for r in results if r.score is not None and not r.skipped]
     cited = sum(len(r.cited) for r in results)
     invalid = sum(r.invalid_citations for r in results)
     with_sources = [r for r in results if by_id[r.id].sources and not r.skipped]
@@ -68,6 +73,10 @@ def summarise(cases: list[Case], results: list[CaseResult], thresholds: EvalThre
         if with_sources
         else None,
         structured_output_validity=round(sum(r.engine_mode == "llm" for r in llm) / len(llm), 3) if llm else None,
+        score_ordering=score_ordering(
+            [(by_id[r.id].verdict[0], r.score) for r in results if _one_verdict(by_id[r.id].verdict, r.score)]
+        ),
+        zero_scores=round(sum(r.score == 0 for r in scored) / len(scored), 3) if scored else None,
         tokens=sum(r.tokens for r in results),
     )
     gates = [
@@ -77,6 +86,7 @@ def summarise(cases: list[Case], results: list[CaseResult], thresholds: EvalThre
         ("category recall", s.category_recall, thresholds.category_recall),
         ("category precision", s.category_precision, thresholds.category_precision),
         ("verdict accuracy", s.verdict_accuracy, thresholds.verdict_accuracy),
+        ("score ordering", s.score_ordering, thresholds.score_ordering),
         ("citation validity", s.citation_validity, thresholds.citation_validity),
         ("expected source cited", s.retrieval_recall_at_k, thresholds.expected_source_cited),
     ):
@@ -84,3 +94,23 @@ def summarise(cases: list[Case], results: list[CaseResult], thresholds: EvalThre
             gates.append(f"{name} {value} < {floor}")
     s.gate_failures = gates
     return s
+
+
+VERDICT_RANK = {"reject": 0, "revise": 1, "approve": 2}
+
+
+def _one_verdict(expected: list[str] | None, score: int | None) -> bool:
+    return score is not None and bool(expected) and len(expected or []) == 1
+
+
+def score_ordering(labelled: list[tuple[str, int | None]]) -> float | None:
+    """Over all pairs of cases labelled with different verdicts: the share where the better-labelled case scores
+    strictly higher (approve above revise above reject). None when no such pair exists."""
+    pairs = good = 0
+    for (va, sa), (vb, sb) in itertools.combinations(labelled, 2):
+        if va == vb or sa is None or sb is None:
+            continue
+        pairs += 1
+        better, worse = (sa, sb) if VERDICT_RANK[va] > VERDICT_RANK[vb] else (sb, sa)
+        good += better > worse
+    return round(good / pairs, 3) if pairs else None

@@ -24,6 +24,7 @@ class CaseResult(BaseModel):
     reasons: list[str] = Field(default_factory=list)
     categories: list[str] = Field(default_factory=list)
     verdict: str | None = None
+    score: int | None = None
     cited: list[str] = Field(default_factory=list)
     cited_paths: list[str] = Field(default_factory=list)
     invalid_citations: int = 0
@@ -124,6 +125,7 @@ def run_case(case: Case, settings: Settings, knowledge: Knowledge, judge: Any | 
             "reasons": reasons,
             "categories": sorted({f.category for f in verdict.findings}) if verdict else [],
             "verdict": verdict.verdict if verdict else None,
+            "score": verdict.score if verdict else None,
             "cited": cited,
             "cited_paths": paths,
             "invalid_citations": sum(c is None for c in chunks),

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from pathlib import Path
+from typing import Any
 
 from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchSet
@@ -113,12 +114,26 @@ def _inside(repo: Path, path: Path) -> bool:
         return False
 
 
-def _apply(base: str, patched: object) -> str:
-    """The new file from its base and the hunks (unidiff's PatchedFile)."""
+def _side(hunk: Any, new: bool) -> list[str]:
+    return [x.value.rstrip("\n") for x in hunk if x.is_context or (x.is_added if new else x.is_removed)]
+
+
+def _apply(base: str, patched: Any) -> str | None:
+    """The new file from its base and the hunks (unidiff's PatchedFile). The repo may be at another commit than
+    the diff's base: a base that already holds every hunk's new side is the new file itself; a base whose lines
+    differ from a hunk's old side gives None (the review falls back to the hunks), never a spliced file."""
     lines = base.split("\n")
+
+    def holds(start: int, want: list[str]) -> bool:
+        return lines[max(start - 1, 0) : max(start - 1, 0) + len(want)] == want
+
+    if all(holds(h.target_start, _side(h, new=True)) for h in patched):
+        return base
+    if not all(holds(h.source_start, _side(h, new=False)) for h in patched):
+        return None
     out: list[str] = []
     pos = 0
-    for hunk in patched:  # type: ignore[attr-defined]
+    for hunk in patched:
         start = max(hunk.source_start - 1, 0)
         out.extend(lines[pos:start])
         pos = start + hunk.source_length

@@ -222,7 +222,9 @@ class LLMReasoner:
         usage = getattr(result.get("raw"), "usage_metadata", None) or {}
         allowed = {x["id"] for x in sources} | {c.citation for c in knowledge.rubric.criteria}
         draft, dropped = merge(inp.offline, parsed, allowed, Draft)
-        contradicts = draft.summary != inp.offline.summary and summary_contradicts(draft.summary, planned(draft))
+        contradicts = draft.summary != inp.offline.summary and summary_contradicts(
+            draft.summary, planned(draft, inp.subject.kind)
+        )
         if contradicts:  # the verdict is computed, never the model's: a summary that says otherwise goes
             draft.summary = inp.offline.summary
         info = EngineInfo(
@@ -237,11 +239,11 @@ class LLMReasoner:
         return draft, info
 
 
-def planned(draft: Any) -> str:
+def planned(draft: Any, kind: Literal["proposal", "pull_request"]) -> str:
     """The verdict a draft will get (the formula in `scoring`; citations do not move it)."""
     from assistant import scoring
 
-    return scoring.verdict(scoring.score(draft.criteria, draft.findings), draft.findings)
+    return scoring.verdict_of(draft.criteria, draft.findings, kind)
 
 
 def merge(offline: Any, llm: LLMReview, allowed: set[str], draft_type: Any) -> tuple[Any, int]:

@@ -1,0 +1,109 @@
+"""Measure PR reviews on real pull requests against hand labels (`evals/prs/<repo>.labels.yaml`): false and
+missed major findings, precision per PR, verdict accuracy, how many findings carry a file:line, and the scores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field
+
+from assistant.config import Settings
+from assistant.evaluation.metrics import score_ordering
+from assistant.inputs.diff import parse_diff
+from assistant.knowledge_base.knowledge import Knowledge
+from assistant.models import Verdict
+
+MAJOR = ("major", "blocker")
+
+
+class LabelledFinding(BaseModel):
+    category: str
+    severity: str = "major"
+    path: str = ""
+    line: int | None = None
+    why: str = ""
+
+
+class LabelledPR(BaseModel):
+    patch: str
+    summary: str = ""
+    verdict: str
+    findings: list[LabelledFinding] = Field(default_factory=list)
+
+
+class PRLabels(BaseModel):
+    repo: str
+    prs: list[LabelledPR]
+
+
+class PROutcome(BaseModel):
+    patch: str
+    expected_verdict: str
+    verdict: str
+    score: int
+    majors: list[str]  # "category@path:line" of each major or blocker finding
+    false_majors: list[str]
+    missed: list[str]  # labelled categories no major finding raised
+    unlocated: int  # findings with no path or no line
+
+
+class PRScore(BaseModel):
+    prs: int
+    verdict_accuracy: float
+    false_majors: int
+    missed_majors: int
+    labelled_majors: int
+    mean_precision: float  # per PR: true majors / majors raised (1.0 where none is raised)
+    findings: int
+    located: float  # share of findings with a path and a line
+    zero_scores: int
+    score_ordering: float | None  # pairwise: PRs labelled approve score above those labelled revise, above reject
+    outcomes: list[PROutcome]
+
+
+def load_labels(path: Path) -> PRLabels:
+    return PRLabels.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def outcome(label: LabelledPR, verdict: Verdict) -> PROutcome:
+    wanted = {f.category for f in label.findings}
+    majors = [f for f in verdict.findings if f.severity in MAJOR]
+    where = [f"{f.category}@{f.location.path}:{f.location.line}" if f.location else f.category for f in majors]
+    return PROutcome(
+        patch=label.patch,
+        expected_verdict=label.verdict,
+        verdict=verdict.verdict,
+        score=verdict.score,
+        majors=where,
+        false_majors=[w for f, w in zip(majors, where, strict=True) if f.category not in wanted],
+        missed=sorted(wanted - {f.category for f in majors}),
+        unlocated=sum(1 for f in verdict.findings if f.location is None or f.location.line is None),
+    )
+
+
+def score_prs(labels: PRLabels, prs_dir: Path, repo: Path, settings: Settings, knowledge: Knowledge) -> PRScore:
+    from assistant.pr_review import review_pr
+
+    outcomes: list[PROutcome] = []
+    findings = 0
+    for label in labels.prs:
+        patch = prs_dir / label.patch
+        verdict = review_pr(parse_diff(patch.read_text(), patch.name, repo), settings, repo=repo, knowledge=knowledge)
+        findings += len(verdict.findings)
+        outcomes.append(outcome(label, verdict))
+    precisions = [(len(o.majors) - len(o.false_majors)) / len(o.majors) if o.majors else 1.0 for o in outcomes]
+    unlocated = sum(o.unlocated for o in outcomes)
+    return PRScore(
+        prs=len(outcomes),
+        verdict_accuracy=sum(o.verdict == o.expected_verdict for o in outcomes) / max(len(outcomes), 1),
+        false_majors=sum(len(o.false_majors) for o in outcomes),
+        missed_majors=sum(len(o.missed) for o in outcomes),
+        labelled_majors=sum(len(label.findings) for label in labels.prs),
+        mean_precision=sum(precisions) / max(len(precisions), 1),
+        findings=findings,
+        located=(findings - unlocated) / findings if findings else 1.0,
+        zero_scores=sum(o.score == 0 for o in outcomes),
+        score_ordering=score_ordering([(o.expected_verdict, o.score) for o in outcomes]),
+        outcomes=outcomes,
+    )
