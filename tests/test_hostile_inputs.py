@@ -327,7 +327,7 @@ def test_padding_past_4000_lines_cannot_bypass_the_gate(cli: Callable[..., Resul
     res = cli("review", "--diff", str(patch), "--repo", str(repo), "--fail-on", "reject", "--format", "markdown")
     clean(res)
     assert res.rc == 1 and "REJECT" in res.out
-    assert "hostPath" in res.out and "kubernetes/apps/cache.yaml:16" in res.out
+    assert "hostPath" in res.out and "kubernetes/apps/cache.yaml:17" in res.out  # the hostPath key
     assert "skipped: none" in res.out and "not reviewed" not in res.out  # the coverage line is true: all reviewed
 
 
@@ -365,7 +365,7 @@ def test_a_large_file_is_reviewed_in_parts(cli: Callable[..., Result], tmp_path:
     clean(res)
     data = json.loads(res.out)
     assert res.rc == 1 and data["verdict"] == "reject"
-    assert any((f["location"] or {}).get("line") == 16 for f in data["findings"])
+    assert any((f["location"] or {}).get("line") == 17 for f in data["findings"])  # hostPath: in the Deployment
     assert "line 19" in data["pull_request"]["coverage"]["not_reviewed"]["kubernetes/apps/cache.yaml"]
 
 

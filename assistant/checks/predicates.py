@@ -265,7 +265,5 @@ def bundled_subchart(doc: ProposalText, params: dict[str, object], stack: Stack)
             continue
         params_ = _overlap_params(stack, tool.slug, incumbents)
         params_["tool"] = f"{tool.name} (bundled subchart)"
-        found.append(
-            Mention(m.group(0).strip(), m.group(0).strip(), doc.text.count("\n", 0, m.start()) + 1, params_)
-        )
+        found.append(Mention(m.group(0).strip(), m.group(0).strip(), doc.text.count("\n", 0, m.start()) + 1, params_))
     return found

@@ -1,0 +1,81 @@
+"""Manifest detectors, each bound to the document kinds it reads (as kube-linter binds templates to object kinds).
+
+A document detector reads one parsed document of the PR; `kinds` names the kinds it applies to, None meaning every
+document (pod specs nest in many kinds, and Helm values files have no kind at all). A review detector reads the whole
+PR at once (what it judges spans files: a PVC against the repo's backup schedules, a module against its tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.checks.context import Context
+from assistant.checks.detectors import (
+    backups,
+    cloud,
+    databases,
+    exposure,
+    modules,
+    observability,
+    overlaps,
+    secrets,
+    storage,
+    versions,
+)
+from assistant.inputs.manifests import Document
+from assistant.models import Finding
+from assistant.stack.view import Stack
+
+DocumentCheck = Callable[[Context, Document, Stack], list[Finding]]
+ReviewCheck = Callable[[Context, Stack], list[Finding]]
+
+
+@dataclass(frozen=True)
+class Detector:
+    name: str
+    category: str
+    run: DocumentCheck
+    kinds: frozenset[str] | None = None  # None: every document, values files included
+
+    def applies(self, doc: Document) -> bool:
+        return self.kinds is None or doc.kind in self.kinds
+
+
+def _kinds(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+DOCUMENT_DETECTORS: list[Detector] = [
+    Detector("committed-secret-values", "secret-in-git", secrets.committed_values, _kinds("Secret")),
+    Detector("encrypted-secret", "secret-in-git", secrets.encrypted_in_git),
+    Detector("ingress-not-route", "network-exposure", exposure.ingress, _kinds("Ingress")),
+    Detector("service-type", "network-exposure", exposure.service_type, _kinds("Service")),
+    Detector("host-network", "network-exposure", exposure.host_network),
+    Detector("chart-version", "unpinned-version", versions.chart_version, _kinds("HelmRelease")),
+    Detector("image-tag", "unpinned-version", versions.images),
+    Detector("cnpg-single-instance", "single-instance", databases.single_instance, _kinds("Cluster")),
+    Detector("cnpg-no-backup", "no-backup", databases.no_backup, _kinds("Cluster")),
+    Detector("hostpath-emptydir", "ephemeral-storage", storage.hostpath_and_emptydir),
+    Detector("cloud-host", "cloud-only", cloud.cloud_hosts),
+    Detector("bundled-subchart", "overlap", overlaps.bundled_subcharts),
+    Detector("monitor-switched-off", "no-observability", observability.monitoring_switched_off),
+]
+
+REVIEW_DETECTORS: list[tuple[str, str, ReviewCheck]] = [
+    ("volume-outside-backups", "no-backup", backups.volumes_outside_backups),
+    ("tool-overlap", "overlap", overlaps.tool_overlaps),
+    ("untested-module", "missing-tests", modules.untested_modules),
+]
+
+
+def run_detectors(ctx: Context, stack: Stack) -> list[Finding]:
+    found: list[Finding] = []
+    for doc in ctx.docs:
+        if not isinstance(doc.data, dict):
+            continue
+        for detector in DOCUMENT_DETECTORS:
+            if detector.applies(doc):
+                found.extend(detector.run(ctx, doc, stack))
+    for _name, _category, check in REVIEW_DETECTORS:
+        found.extend(check(ctx, stack))
+    return found

@@ -1,0 +1,51 @@
+"""ephemeral-storage: hostPath and emptyDir volumes that hold data (any pod spec or values block)."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.checks.context import SCRATCH, Context, finding, line_of
+from assistant.inputs.manifests import Document, walk
+from assistant.models import Finding
+from assistant.stack.view import Stack
+
+HARMLESS_HOST_PATHS = re.compile(r"^/(?:dev|sys|proc|run|var/run|etc/localtime|lib/modules|etc/machine-id)\b")
+DATA_MOUNT = re.compile(r"data|db|database|storage|upload|media|library|config|state|backup|vault|postgres", re.I)
+
+
+def hostpath_and_emptydir(ctx: Context, doc: Document, stack: Stack) -> list[Finding]:
+    out: list[Finding] = []
+    mounts: dict[str, str] = {}
+    for _trail, value in walk(doc.data):
+        if isinstance(value, dict) and "mountPath" in value and "name" in value:
+            mounts[str(value["name"])] = str(value["mountPath"])
+    for trail, value in walk(doc.data):
+        if not isinstance(value, dict):
+            continue
+        kind = (
+            "hostPath"
+            if ("hostPath" in value or value.get("type") == "hostPath")
+            else ("emptyDir" if ("emptyDir" in value or value.get("type") == "emptyDir") else None)
+        )
+        if kind is None:
+            continue
+        name = str(value.get("name") or (trail[-1] if trail else ""))
+        paths = [str(p) for _, p in walk(value) if isinstance(p, str) and p.startswith("/")]
+        paths.append(mounts.get(name, ""))
+        host = value.get("hostPath")
+        host_path = str(host.get("path", "")) if isinstance(host, dict) else str(value.get("hostPath") or "")
+        if kind == "hostPath" and HARMLESS_HOST_PATHS.match(host_path or "/"):
+            continue
+        where = " ".join([name, *paths])
+        if kind == "emptyDir" and (SCRATCH.search(where) or not DATA_MOUNT.search(where)):
+            continue
+        out.append(
+            finding(
+                "ephemeral-storage",
+                f"{doc.path}:{name}",
+                f"Volume {name or '?'} ({', '.join(p for p in paths if p) or 'no mount path'}) is a {kind}: "
+                "data there is lost when the pod moves.",
+                ctx.location(doc, line_of(doc, (*trail, kind) if kind in value else trail)),
+            )
+        )
+    return out
