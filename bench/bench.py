@@ -104,6 +104,14 @@ def bench_stack(work: Path) -> dict[str, dict[str, float]]:
             "foreign_tool_mentions": overlap.foreign_mentions,
             "review_mean_ms_no_index": round(per_review * 1000, 1),
         }
+        blind = PROJECT / f"evals/stack/{name}.proposals-blind2.yaml"  # labelled before the changes it measures
+        if blind.is_file():
+            blind_score = score_overlaps(load_stack_cases(blind), knowledge, settings)
+            out[f"stack_{name}"] |= {
+                "blind_overlap_recall": round(blind_score.overlap_recall, 3),
+                "blind_false_overlaps": blind_score.false_overlap,
+                "blind_foreign_tool_mentions": blind_score.foreign_mentions,
+            }
     return out
 
 

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.evaluation.stack_eval import load_stack_cases, load_truth, score_inventory, score_overlaps
+from assistant.evaluation.stack_eval import (
+    OverlapScore,
+    load_stack_cases,
+    load_truth,
+    score_inventory,
+    score_overlaps,
+)
 from assistant.knowledge_base.knowledge import Knowledge
 from assistant.stack.catalog import load_catalog
 from assistant.stack.inventory import Inventory
@@ -17,13 +23,20 @@ from assistant.stack.store import catalog_digest, discover
 from tests.conftest import CORPUS, PROJECT
 
 REPOS = ["homelab", "khuedoan-homelab"]
-# The targets are recall/precision >= 0.95, overlap recall >= 0.95, no false overlap and no foreign tool.
-# These floors are what the discoverer reached on the blind ground truth (README, "Stack awareness"): a change that
-# falls below them is a regression; the gap to the targets is open work.
+# The targets are recall/precision >= 0.95, overlap recall >= 0.95, no false overlap and no foreign tool;
+# the last two are held at 0 on every set. The floors are what the discoverer reaches on the hand-written ground
+# truth (measured 0.968/1.0/0.952 on homelab, 1.0/1.0/0.962 on khuedoan-homelab): a change that falls below them is a
+# regression. Missed on purpose: homelab's UniFi DNS (its HCL is not in the snapshot, only prose names it) and
+# khuedoan's "Talos instead of Fedora + k3s" (a sentence that names the incumbent is read as relating the two, not
+# adding one).
 FLOORS = {
-    "homelab": {"recall": 0.93, "precision": 0.96, "overlap": 0.9, "false": 0, "foreign": 0},
-    "khuedoan-homelab": {"recall": 0.81, "precision": 1.0, "overlap": 0.69, "false": 0, "foreign": 0},
+    "homelab": {"recall": 0.96, "precision": 1.0, "overlap": 0.95},
+    "khuedoan-homelab": {"recall": 1.0, "precision": 1.0, "overlap": 0.96},
 }
+# Blind set 2 (evals/stack/<repo>.proposals-blind2.yaml), labelled and committed before the discovery changes it
+# measures and never tuned on: measured 1.0 and 0.9 (khuedoan's miss: "Migrate from Gitea to Forgejo", the same
+# sentence-names-the-incumbent reading as above).
+BLIND_FLOORS = {"homelab": 1.0, "khuedoan-homelab": 0.9}
 
 
 def _inventory(name: str) -> tuple[Path, Inventory]:
@@ -43,16 +56,31 @@ def test_inventory_matches_the_hand_written_truth(name: str) -> None:
     assert score.precision >= FLOORS[name]["precision"], f"not in the truth: {score.extra}"
 
 
+def _overlaps(name: str, cases_file: str, tmp_path: Path) -> tuple[OverlapScore, int]:
+    repo, inventory = _inventory(name)
+    settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
+    cases = load_stack_cases(PROJECT / f"evals/stack/{name}.{cases_file}.yaml")
+    return score_overlaps(cases, Knowledge(settings, inventory=inventory), settings), len(cases.cases)
+
+
+def _check(score: OverlapScore, overlap: float) -> None:
+    failed = [(o.id, o.expected, o.named) for o in score.cases if not o.passed]
+    assert score.overlap_recall >= overlap, failed
+    assert score.false_overlap == 0, failed
+    assert score.foreign_mentions == 0, [(o.id, o.foreign) for o in score.cases if o.foreign]
+
+
 @pytest.mark.corpus
 @pytest.mark.parametrize("name", REPOS)
 def test_overlaps_name_the_right_incumbent_and_nothing_the_repo_does_not_run(name: str, tmp_path: Path) -> None:
-    repo, inventory = _inventory(name)
-    settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
-    cases = load_stack_cases(PROJECT / f"evals/stack/{name}.proposals.yaml")
-    assert len(cases.cases) >= 25
-    score = score_overlaps(cases, Knowledge(settings, inventory=inventory), settings)
-    failed = [(o.id, o.expected, o.named) for o in score.cases if not o.passed]
-    assert score.overlap_recall >= FLOORS[name]["overlap"], failed
-    assert score.false_overlap <= FLOORS[name]["false"], failed
-    foreign = [(o.id, o.foreign) for o in score.cases if o.foreign]
-    assert score.foreign_mentions <= FLOORS[name]["foreign"], foreign
+    score, n = _overlaps(name, "proposals", tmp_path)
+    assert n >= 25
+    _check(score, FLOORS[name]["overlap"])
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", REPOS)
+def test_the_blind_proposals_hold_too(name: str, tmp_path: Path) -> None:
+    score, n = _overlaps(name, "proposals-blind2", tmp_path)
+    assert n >= 10
+    _check(score, BLIND_FLOORS[name])

@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from assistant.errors import InputError
+from assistant.stack.matching import ProperName
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -34,6 +35,8 @@ class Tool(BaseModel):
     name: str
     roles: list[str]
     aliases: list[str] = Field(default_factory=list)  # prose names, whole-word, case-insensitive
+    # Names that are also ordinary words (`Drone`, `Harbor`): matched only capitalised as written.
+    proper_names: list[str] = Field(default_factory=list)
     charts: list[str] = Field(default_factory=list)  # Helm chart names, exact
     images: list[str] = Field(default_factory=list)  # image repositories without tag: a suffix at a `/` boundary
     crds: list[str] = Field(default_factory=list)  # API group (`postgresql.cnpg.io`) or group/Kind (`argoproj.io/App`)
@@ -42,11 +45,25 @@ class Tool(BaseModel):
     markers: list[Marker] = Field(default_factory=list)
     gateway_classes: list[str] = Field(default_factory=list)  # Gateway `gatewayClassName` / GatewayClass controller
     secret_providers: list[str] = Field(default_factory=list)  # keys under a SecretStore's `spec.provider`
+    # OS packages (an Ansible `package`/`dnf`/`apt` task, a systemd unit it enables, a Dockerfile's `apk add`): host
+    # tools that no Kubernetes manifest shows.
+    packages: list[str] = Field(default_factory=list)
+    # Substrings of artifact URLs a repo downloads to install the tool (an installer ISO, a release binary).
+    downloads: list[str] = Field(default_factory=list)
+    # Hostnames of the tool's hosted service (`ntfy.sh`): a URL to one in config means the repo uses it.
+    endpoints: list[str] = Field(default_factory=list)
+    # Charts of this tool that deploy other catalog tools unless their values switch them off
+    # (`loki-stack: [promtail]`: Promtail runs unless `promtail.enabled: false`).
+    chart_bundles: dict[str, list[str]] = Field(default_factory=dict)
     speaks: list[str] = Field(default_factory=list)  # protocols it is compatible with (redis, s3, postgres …)
     # A role the tool fills only where the repo declares one of these kinds (Rook-Ceph is object storage only
     # with a CephObjectStore).
     role_kinds: dict[str, list[str]] = Field(default_factory=dict)
     bundles: list[str] = Field(default_factory=list)  # tools an umbrella chart deploys with it (slugs)
+    # A role the tool fills only where a file of the repo matches (`role_if`), or not where one does
+    # (`role_unless`): dnsmasq with `port=0` serves no DNS, and boots machines only with `enable-tftp`.
+    role_if: dict[str, list[Marker]] = Field(default_factory=dict)
+    role_unless: dict[str, list[Marker]] = Field(default_factory=dict)
     # Roles the tool helps with but does not own (Longhorn's recurring backups): named in suggestions, never an
     # incumbent for overlap. `role_kinds` can make them conditional too.
     assists: list[str] = Field(default_factory=list)
@@ -55,7 +72,7 @@ class Tool(BaseModel):
     @property
     def names(self) -> list[str]:
         """Every way prose may name the tool."""
-        return [self.name, *self.aliases]
+        return [self.name, *self.aliases, *(ProperName(p) for p in self.proper_names)]
 
     @property
     def engine_named(self) -> bool:
@@ -90,6 +107,10 @@ class RoleCatalog(BaseModel):
             unknown = [r for r in [*t.roles, *t.assists] if r not in role_ids]
             if unknown or not t.roles:
                 raise ValueError(f"tool {t.slug!r} has unknown or no roles: {unknown}")
+        for t in self.tools:
+            missing = [b for bs in t.chart_bundles.values() for b in bs if b not in seen]
+            if missing:
+                raise ValueError(f"tool {t.slug!r} bundles unknown tools: {missing}")
         for s in self.cloud_only:
             if s.role is not None and s.role not in role_ids:
                 raise ValueError(f"cloud service {s.slug!r} names unknown role {s.role!r}")

@@ -1,6 +1,9 @@
 """Discover what a repo runs from its own files: Helm charts (HelmRelease, ResourceSet inputs, Argo CD Applications,
 Chart.yaml dependencies, kustomize helmCharts), chart and Git repository URLs, container images, CRD kinds in use,
-Gateway classes, secret-store providers, Terraform/OpenTofu providers and modules, and file markers.
+Gateway classes, secret-store providers, Terraform/OpenTofu providers and modules, and file markers; and, for what
+runs outside Kubernetes, OS packages (Ansible package and service tasks, Dockerfile installs), images in Dockerfiles
+and Jinja-templated manifests, installer downloads and hosted-service endpoints. A chart that ships other tools
+switched on (loki-stack's Promtail) brings them unless its values switch them off.
 
 Each file yields signals (tool, file:line, how); they are cached per file digest so a re-index only reads what
 changed, then aggregated into the inventory. Prose (Markdown) is never evidence: a doc that mentions a tool does not
@@ -19,8 +22,8 @@ from typing import Any
 from assistant.inputs.manifests import LDict, LList, parse_documents
 from assistant.inputs.safe_yaml import YAMLLimitError
 from assistant.knowledge_base.files import SKIP_DIRS, RepoFile
-from assistant.stack.catalog import RoleCatalog
-from assistant.stack.inventory import Evidence, Signal, Strength
+from assistant.stack.catalog import Marker, RoleCatalog
+from assistant.stack.inventory import Evidence, InventoryEntry, Signal, Strength
 
 YAML_EXT = (".yaml", ".yml")
 HCL_EXT = (".tf", ".hcl")
@@ -32,6 +35,20 @@ _URL_KEYS = {"url", "repourl", "repository", "repo", "source", "registry", "char
 _IMAGE_KEYS = {"image", "img"}
 _HCL_SOURCE = re.compile(r'^\s*source\s*=\s*"([^"]+)"', re.M)
 _HCL_PROVIDER = re.compile(r'^\s*provider\s+"([\w-]+)"', re.M)
+_URL = re.compile(r"\b(?:https?|oci)://([^\s\"'`/:?#]+)[^\s\"'`]*", re.I)
+# Ansible modules that install packages, and the ones that enable a service (`systemd: {name: x.timer}`)
+_PKG_MODULES = {"package", "dnf", "dnf5", "yum", "apt", "apk", "pacman", "zypper", "pkgng", "homebrew", "snap"}
+_SERVICE_MODULES = {"systemd", "systemd_service", "service"}
+_ANSIBLE_PREFIX = re.compile(r"^(?:ansible\.(?:builtin|legacy)|community\.general)\.")
+_GONE = {"absent", "removed", "stopped"}
+TEMPLATE_EXT = (".yaml.j2", ".yml.j2", ".yaml.tpl", ".yml.tpl", ".yaml.tmpl", ".yml.tmpl", ".yaml.jinja", ".yml.jinja")
+_TEMPLATE_IMAGE = re.compile(r"^[ \t]*(?:-[ \t]+)?image:[ \t]*[\"']?([^\s\"'#]+)", re.M)
+_DOCKER_FROM = re.compile(r"^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*(\S+)", re.M | re.I)
+_DOCKER_INSTALL = re.compile(
+    r"\b(?:(?:apk|apt-get|apt|dnf5?|microdnf|yum|zypper)(?:\s+-\S+)*\s+(?:add|install|in)|pacman\s+-S\w*)\b"
+    r"([^;&|\n]*)",
+    re.I,
+)
 
 
 @dataclass
@@ -46,6 +63,10 @@ class Matchers:
     terraform: list[tuple[str, str]] = field(default_factory=list)
     gateway_classes: dict[str, str] = field(default_factory=dict)
     secret_providers: dict[str, str] = field(default_factory=dict)
+    packages: dict[str, str] = field(default_factory=dict)
+    downloads: list[tuple[str, str]] = field(default_factory=list)
+    endpoints: list[tuple[str, str]] = field(default_factory=list)
+    chart_bundles: dict[str, list[str]] = field(default_factory=dict)  # chart -> tools it ships switched on
 
     @classmethod
     def of(cls, catalog: RoleCatalog) -> Matchers:
@@ -65,6 +86,12 @@ class Matchers:
                 m.gateway_classes.setdefault(g.lower(), t.slug)
             for p in t.secret_providers:
                 m.secret_providers.setdefault(p.lower(), t.slug)
+            for p in t.packages:
+                m.packages.setdefault(p.lower(), t.slug)
+            m.downloads += [(d.lower(), t.slug) for d in t.downloads]
+            m.endpoints += [(e.lower(), t.slug) for e in t.endpoints]
+            for chart, tools in t.chart_bundles.items():
+                m.chart_bundles.setdefault(chart.lower(), []).extend(tools)
         m.images.sort(key=lambda x: -len(x[0]))  # the most specific repository wins
         return m
 
@@ -78,6 +105,24 @@ class Matchers:
     def url(self, value: str) -> str | None:
         low = value.lower()
         return next((tool for pattern, tool in self.repos if pattern in low), None)
+
+    def package(self, name: str) -> str | None:
+        """`dnf-automatic`, `dnsmasq=2.90-r0`, `dnf-automatic.timer` -> the catalog tool packaged under that name."""
+        name = re.split(r"[=<>~]", name.strip().lower(), maxsplit=1)[0]
+        name = re.sub(r"\.(?:service|timer|socket)$", "", name)
+        return self.packages.get(name)
+
+    def links(self, text: str) -> Iterator[tuple[str, str]]:
+        """(tool, url) for each URL in the text that downloads a tool or reaches its hosted service."""
+        if not (self.downloads or self.endpoints) or "://" not in text:
+            return
+        for m in _URL.finditer(text):
+            url, host = m.group(0).lower(), m.group(1).lower()
+            tool = next((t for d, t in self.downloads if d in url), None) or next(
+                (t for e, t in self.endpoints if host == e or host.endswith("." + e)), None
+            )
+            if tool:
+                yield tool, m.group(0)
 
 
 def image_repository(ref: str) -> str:
@@ -122,10 +167,16 @@ class Discoverer:
         """A file's signals and the Kubernetes kinds it declares."""
         if ignored(f.path):
             return [], []
-        if f.path.lower().endswith(YAML_EXT):
+        low = f.path.lower()
+        if low.endswith(YAML_EXT):
             return self._yaml(f)
-        if f.path.lower().endswith(HCL_EXT):
+        if low.endswith(HCL_EXT):
             return self._hcl(f), []
+        if low.endswith(TEMPLATE_EXT):
+            return self._template(f), []
+        name = low.rsplit("/", 1)[-1]
+        if name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile"):
+            return self._dockerfile(f), []
         return [], []
 
     def _sig(
@@ -142,6 +193,20 @@ class Discoverer:
         evidence = Evidence(path=path, line=line, how=how)
         return [Signal(tool=tool, evidence=evidence, strength=strength, roles=list(roles))]
 
+    def _chart(self, name: str, path: str, line: int, how: str) -> list[Signal]:
+        """A chart's tool, and the tools the chart ships switched on (cancelled where values switch them off)."""
+        chart = name.lower().rsplit("/", 1)[-1]
+        out = self._sig(self.matchers.charts.get(chart), path, line, how)
+        for tool in self.matchers.chart_bundles.get(chart, []) if out else []:
+            out += self._sig(tool, path, line, f"chart {chart} ships {tool} switched on", "default")
+        return out
+
+    def _links(self, text: str, path: str, line: int) -> list[Signal]:
+        out: list[Signal] = []
+        for tool, url in self.matchers.links(text):
+            out += self._sig(tool, path, line, f"url {url}")
+        return out
+
     def _yaml(self, f: RepoFile) -> tuple[list[Signal], list[str]]:
         try:
             docs, _ = parse_documents(f.text, f.path)
@@ -151,9 +216,10 @@ class Discoverer:
         out: list[Signal] = []
         for doc in docs:
             data = doc.data
-            if not isinstance(data, dict):
+            if isinstance(data, dict):
+                out += self._kind(data, f.path, doc.line)
+            elif not isinstance(data, list):  # a list is an Ansible playbook or task file
                 continue
-            out += self._kind(data, f.path, doc.line)
             for trail, value, line in _walk(data, (), doc.line):
                 key = trail[-1].lower() if trail else ""
                 parent = trail[-2].lower() if len(trail) > 1 else ""
@@ -162,16 +228,24 @@ class Discoverer:
                     tool = m.charts.get(trail[-1].lower())
                     if tool and set(self.catalog.by_slug[tool].roles) & BUNDLED_ROLES:
                         out += self._sig(tool, f.path, line, f"bundled subchart {trail[-1]}")
+                elif isinstance(value, LDict) and value.get("enabled") is False and trail:
+                    # `promtail: {enabled: false}` switches off what a chart would ship (see `_chart`)
+                    tool = m.charts.get(trail[-1].lower())
+                    out += self._sig(tool, f.path, line, f"subchart {trail[-1]} switched off", "off")
                 if isinstance(value, LDict) and _names_a_chart(value):
                     # `{name: cilium, repository: https://helm.cilium.io}`: a Chart.yaml dependency, a kustomize
                     # helmCharts entry, a ResourceSet input
                     name = str(value["name"])
-                    out += self._sig(m.charts.get(name.lower()), f.path, value.lines.get("name", line), f"chart {name}")
+                    out += self._chart(name, f.path, value.lines.get("name", line), f"chart {name}")
+                if len(trail) > 1 and trail[-2].isdigit():
+                    out += self._task(key, value, f.path, line)  # an Ansible task in a list of tasks
+                if isinstance(value, str):
+                    out += self._links(value, f.path, line)
                 text = _plain(value)
                 if text is None:
                     continue
-                if key == "chart" or (key == "name" and parent == "chart"):
-                    out += self._sig(m.charts.get(text.lower().rsplit("/", 1)[-1]), f.path, line, f"chart {text}")
+                if key in ("chart", "chart_ref") or (key == "name" and parent == "chart"):
+                    out += self._chart(text, f.path, line, f"chart {text}")
                 elif key in _IMAGE_KEYS or (key == "repository" and _image_context(trail)):
                     ref = _image_ref(data, trail, text)
                     out += self._sig(m.image(ref), f.path, line, f"image {image_repository(ref)}")
@@ -179,8 +253,8 @@ class Discoverer:
                     out += self._sig(m.url(text), f.path, line, f"repository {text}")
                     if text.startswith("oci://"):
                         name = text.rstrip("/").rsplit("/", 1)[-1].lower()
-                        out += self._sig(m.charts.get(name), f.path, line, f"OCI chart {name}")
-                elif key == "gatewayclassname" or (key == "controllername" and data.get("kind") == "GatewayClass"):
+                        out += self._chart(name, f.path, line, f"OCI chart {name}")
+                elif key == "gatewayclassname" or (key == "controllername" and _kind_of(data) == "GatewayClass"):
                     cls = m.gateway_classes.get(text.lower()) or m.gateway_classes.get(text.lower().split("/", 1)[0])
                     out += self._sig(cls, f.path, line, f"gateway class {text}", roles=("ingress",))
         return out, [d.kind for d in docs if d.kind]
@@ -200,6 +274,64 @@ class Discoverer:
                 for name in provider:
                     p_line = provider.lines.get(name, line) if isinstance(provider, LDict) else line
                     out += self._sig(m.secret_providers.get(str(name).lower()), path, p_line, f"{kind} provider {name}")
+        return out
+
+    def _task(self, key: str, value: Any, path: str, line: int) -> list[Signal]:
+        """`ansible.builtin.dnf: {name: [dnf-automatic]}` installs a packaged tool; `systemd: {name: x.timer,
+        enabled: true}` runs one. Removals and stopped services prove nothing."""
+        module = _ANSIBLE_PREFIX.sub("", key)
+        if module not in _PKG_MODULES and module not in _SERVICE_MODULES:
+            return []
+        if isinstance(value, str):  # free-form `dnf: name=dnsmasq state=present`
+            args = dict(re.findall(r"(\w+)=(\S+)", value))
+        elif isinstance(value, dict):
+            args = value
+        else:
+            return []
+        if str(args.get("state", "")).lower() in _GONE:
+            return []
+        if module in _SERVICE_MODULES and not (
+            args.get("enabled") is True or args.get("state") in ("started", "restarted")
+        ):
+            return []
+        names = args.get("name", args.get("pkg"))
+        items = names if isinstance(names, list) else str(names or "").split(",")
+        out: list[Signal] = []
+        for item in items:
+            text = _plain(item)
+            if text:
+                kind = "package" if module in _PKG_MODULES else "service"
+                out += self._sig(self.matchers.package(text), path, getattr(item, "line", line), f"{kind} {text}")
+        return out
+
+    def _template(self, f: RepoFile) -> list[Signal]:
+        """A Jinja/Go-templated manifest (`kube-vip.yaml.j2`) does not parse as YAML; its image lines still name what
+        it runs, where the repository part is not templated."""
+        out: list[Signal] = []
+        for m in _TEMPLATE_IMAGE.finditer(f.text):
+            ref = m.group(1)
+            if _TEMPLATED.search(image_repository(ref.split("{", 1)[0].rstrip(":"))) or ref.startswith("{"):
+                continue
+            line = f.text.count("\n", 0, m.start(1)) + 1
+            out += self._sig(self.matchers.image(ref), f.path, line, f"image {image_repository(ref)}")
+        for i, text in enumerate(f.text.splitlines(), 1):
+            out += self._links(text, f.path, i)
+        return out
+
+    def _dockerfile(self, f: RepoFile) -> list[Signal]:
+        """`FROM` images and the packages `RUN` installs (`apk add dnsmasq`)."""
+        out: list[Signal] = []
+        for m in _DOCKER_FROM.finditer(f.text):
+            ref = m.group(1)
+            if ref.lower() == "scratch" or "$" in ref:
+                continue
+            line = f.text.count("\n", 0, m.start(1)) + 1
+            out += self._sig(self.matchers.image(ref), f.path, line, f"image {image_repository(ref)}")
+        for m in _DOCKER_INSTALL.finditer(f.text.replace("\\\n", "  ")):
+            line = f.text.count("\n", 0, m.start()) + 1  # continuations became two spaces: offsets hold
+            for word in m.group(1).split():
+                if not word.startswith(("-", "$")):
+                    out += self._sig(self.matchers.package(word), f.path, line, f"package {word}")
         return out
 
     def _hcl(self, f: RepoFile) -> list[Signal]:
@@ -228,6 +360,33 @@ class Discoverer:
                     out += self._sig(tool.slug, p, line, "file marker")
                     break
         return out
+
+    def conditional_roles(self, root: Path, paths: list[str], entries: list[InventoryEntry]) -> None:
+        """Apply the catalog's `role_if`/`role_unless`: a role held only where a file says so (dnsmasq boots machines
+        only with `enable-tftp`, and serves no DNS with `port=0`)."""
+        for entry in entries:
+            tool = self.catalog.tool(entry.tool)
+            if tool is None or not (tool.role_if or tool.role_unless):
+                continue
+            keep = []
+            for role in entry.roles:
+                if role in tool.role_if and not self._matches(root, paths, tool.role_if[role]):
+                    continue
+                if role in tool.role_unless and self._matches(root, paths, tool.role_unless[role]):
+                    continue
+                keep.append(role)
+            entry.roles = keep
+
+    def _matches(self, root: Path, paths: list[str], markers: list[Marker]) -> bool:
+        for marker in markers:
+            for p in paths:
+                if (
+                    not ignored(p)
+                    and _glob(p, marker.glob)
+                    and (not marker.regex or _first_line(root / p, marker.regex))
+                ):
+                    return True
+        return False
 
 
 def ignored(path: str) -> bool:
@@ -273,6 +432,10 @@ def _names_a_chart(node: LDict) -> bool:
         if key.lower() != "url" or "version" in node:
             return True
     return False
+
+
+def _kind_of(data: Any) -> Any:
+    return data.get("kind") if isinstance(data, dict) else None
 
 
 def _image_context(trail: tuple[str, ...]) -> bool:

@@ -10,7 +10,9 @@ from pydantic import BaseModel, Field
 from assistant.stack.catalog import RoleCatalog, Tool
 
 INVENTORY_VERSION = 1
-Strength = Literal["strong", "weak"]
+# weak: a CRD kind (counts only when no strong tool fills the role); default: shipped switched on by a chart the repo
+# deploys; off: values that switch such a subchart off (cancels `default` signals of the tool in the same folder).
+Strength = Literal["strong", "weak", "default", "off"]
 
 
 class Evidence(BaseModel):
@@ -112,20 +114,30 @@ def entry_for(tool: Tool, evidence: list[Evidence], origin: Literal["discovered"
 _HOW_RANK = ("chart", "kustomize", "OCI chart", "image", "repository", "terraform", "file", "gateway", "Cluster")
 
 
+def _folder(path: str) -> str:
+    return path.rsplit("/", 1)[0] if "/" in path else ""
+
+
 def _rank(signal: Signal) -> int:
-    """Deployment evidence first (a chart), then images and the rest; weak kinds last."""
+    """Deployment evidence first (a chart), then images and the rest; shipped-by-default next; weak kinds last."""
     if signal.strength == "weak":
+        return len(_HOW_RANK) + 2
+    if signal.strength == "default":
         return len(_HOW_RANK) + 1
     return next((i for i, p in enumerate(_HOW_RANK) if signal.evidence.how.startswith(p)), len(_HOW_RANK))
 
 
 def aggregate(signals: list[Signal], catalog: RoleCatalog, kinds: dict[str, int] | None = None) -> list[InventoryEntry]:
     """Tools with any strong signal; a weak-only tool only where no strong tool fills any of its roles."""
+    off = {(s.tool, _folder(s.evidence.path)) for s in signals if s.strength == "off"}
     by_tool: dict[str, list[Signal]] = {}
     for s in signals:
-        if catalog.tool(s.tool) is not None:
-            by_tool.setdefault(s.tool, []).append(s)
-    strong = {t for t, sigs in by_tool.items() if any(s.strength == "strong" for s in sigs)}
+        if catalog.tool(s.tool) is None or s.strength == "off":
+            continue
+        if s.strength == "default" and (s.tool, _folder(s.evidence.path)) in off:
+            continue  # the chart ships it, but its values beside the chart switch it off
+        by_tool.setdefault(s.tool, []).append(s)
+    strong = {t for t, sigs in by_tool.items() if any(s.strength in ("strong", "default") for s in sigs)}
     strong_roles = {r for t in strong for r in catalog.by_slug[t].roles}
     keep = set(strong)
     for t in by_tool.keys() - strong:

@@ -63,11 +63,14 @@ def discover(
         found, declared = finder.scan(f)
         per_file[f.path] = FileSignals(digest=f.digest, signals=found, kinds=declared)
         report.files_read += 1
-    signals = [s for fs in per_file.values() for s in fs.signals] + finder.marker_signals(root, list_paths(root))
+    paths = list_paths(root)
+    signals = [s for fs in per_file.values() for s in fs.signals] + finder.marker_signals(root, paths)
     kinds = Counter(k for fs in per_file.values() for k in fs.kinds)
+    entries = aggregate(signals, catalog, kinds)
+    finder.conditional_roles(root, paths, entries)
     inventory = Inventory(
         repo=str(root.resolve()),
-        entries=aggregate(signals, catalog, kinds),
+        entries=entries,
         kinds=dict(sorted(kinds.items())),
         files_scanned=len(files),
     )

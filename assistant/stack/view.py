@@ -21,8 +21,11 @@ class Stack:
 
     # -- lookups --------------------------------------------------------------------------------------------
     def incumbents_for(self, tool: Tool) -> list[InventoryEntry]:
-        """What this repo already runs in any role of `tool` (the same tool included)."""
-        return [e for e in self.inventory.entries if set(e.roles) & set(tool.roles)]
+        """What this repo already runs in any role of `tool` (the same tool included). Where the repo runs the tool,
+        its roles are the ones it fills here (kube-vip holding only the API address is no Service load balancer)."""
+        entry = self.inventory.entry(tool.slug)
+        roles = set(entry.roles) if entry is not None and entry.origin == "discovered" else set(tool.roles)
+        return [e for e in self.inventory.entries if set(e.roles) & roles]
 
     def incumbents(self, role: str) -> list[InventoryEntry]:
         return self.inventory.incumbents(role)
