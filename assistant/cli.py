@@ -218,62 +218,37 @@ def review(
     settings = _settings(repo)
     if offline:
         settings.llm = "off"
-    given = [x for x in (pr, proposal, diff, git) if x is not None]
-    if len(given) != 1:
-        raise AssistantError(
-            "give exactly one of: a PR number, --proposal, --diff or --git",
-            "e.g. `assistant review --proposal plan.md` or `assistant review 123`",
-        )
     context = settings.context_repo
-    if proposal is not None:
-        from assistant.inputs.proposal import read_proposal
-        from assistant.pipeline import review_text
+    from assistant.inputs.resolve import Change, resolve
 
-        text, ref = read_proposal(proposal, settings.max_input_bytes)
-        knowledge = _knowledge(settings)
-        with llm_progress(settings, err):
-            verdict = review_text(text, settings, ref=ref, knowledge=knowledge)
-    else:
-        gh = None
-        number = 0
-        if diff is not None:
-            from assistant.inputs.diff import parse_diff
-            from assistant.inputs.proposal import read_stdin
-
-            raw = read_stdin(20_000_001) if diff == "-" else _read_file(diff)
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                text = raw.decode("latin-1")
-            request = parse_diff(text, diff if diff != "-" else "stdin", context)
-        elif git is not None:
-            from assistant.inputs.diff import read_git_range
-
-            request = read_git_range(git, context or Path.cwd())
-        else:
-            from assistant.github import GitHub, parse_pr_ref, repo_from_git
-
-            assert pr is not None
-            owner_name, number = parse_pr_ref(pr)
-            gh = GitHub(github or owner_name or repo_from_git(Path.cwd()))
-            request = gh.pull_request(number, context)
+    subject = resolve(
+        proposal=proposal,
+        diff=diff,
+        git=git,
+        pr=pr,
+        repo=context,
+        github=github,
+        max_input_bytes=settings.max_input_bytes,
+    )
+    if post and not (isinstance(subject, Change) and subject.github is not None):
+        raise AssistantError("--post needs a pull request number", "use `assistant review 123 --post`")
+    manifests = None
+    if isinstance(subject, Change):
         from assistant.checks.manifests import build_context
 
         # parse the changed manifests before opening the index: hostile YAML is refused in well under a second
-        manifests = build_context(request, context)
-        knowledge = _knowledge(settings)
-        from assistant.pr_review import review_pr
+        manifests = build_context(subject.pr, context)
+    knowledge = _knowledge(settings)
+    from assistant.review import review_subject
 
-        with llm_progress(settings, err):
-            verdict = review_pr(request, settings, repo=context, knowledge=knowledge, ctx=manifests)
-        if post:
-            if gh is None:
-                raise AssistantError("--post needs a pull request number", "use `assistant review 123 --post`")
-            from assistant.render.markdown import render_markdown
+    with llm_progress(settings, err):
+        verdict = review_subject(subject, settings, knowledge=knowledge, manifests=manifests)
+    if post and isinstance(subject, Change) and subject.github is not None:
+        from assistant.render.markdown import render_markdown
 
-            err.print(f"comment: {gh.upsert_comment(number, render_markdown(verdict))}")
+        err.print(f"comment: {subject.github.upsert_comment(subject.number, render_markdown(verdict))}")
     _emit_verdict(verdict, format or (Format.text if out.is_terminal else Format.markdown))
-    unreviewed = (verdict.pull_request or {}).get("coverage", {}).get("not_reviewed") or {}
+    unreviewed = verdict.pull_request.coverage.not_reviewed if verdict.pull_request else {}
     if unreviewed:  # never a silent drop: name what could not be reviewed, and fail the gate on it
         names = ", ".join(f"{p} ({why})" for p, why in unreviewed.items())
         gate = " (--fail-on fails; --allow-skipped accepts this)" if fail_on and not allow_skipped else ""
@@ -291,15 +266,6 @@ def _knowledge(settings: Settings) -> Knowledge:
     if note := knowledge.unindexed_note():
         err.print(f"[yellow]note:[/] {note}")
     return knowledge
-
-
-def _read_file(path: str) -> bytes:
-    p = Path(path)
-    if not p.is_file():
-        raise AssistantError(f"file not found: {path}")
-    if p.stat().st_size > 20_000_000:
-        raise AssistantError(f"{path} is over 20 MB: too large to review")
-    return p.read_bytes()
 
 
 def _emit_verdict(verdict: Verdict, format: Format) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -106,6 +106,39 @@ class EngineInfo(BaseModel):
     prompt_version: str | None = None
 
 
+class ChecklistItem(BaseModel):
+    pattern: str  # the framework design pattern
+    item: str  # the pattern's item as the framework words it
+    status: Literal["satisfied", "missing", "not applicable"]
+    evidence: str = ""  # file:line, or why
+
+
+class Coverage(BaseModel):
+    reviewed: int
+    skipped: dict[str, int]
+    trimmed_for_llm: list[str] = Field(default_factory=list)
+    malformed_yaml: list[str] = Field(default_factory=list)
+    not_reviewed: dict[str, str] = Field(default_factory=dict)  # changed files that could not be reviewed, and why
+
+
+class PullRequestSummary(BaseModel):
+    """What a pull-request review adds to the verdict: what the PR does in the repo's words, its risk and effort,
+    the New Application checklist, and what was (not) reviewed."""
+
+    what: str  # the PR's title
+    summary: str = ""  # the new apps and namespaces, the areas touched, the house patterns present or missing
+    apps: list[str]
+    components: list[str]  # the repo's tools the PR touches
+    files: list[str]
+    areas: dict[str, int] = Field(default_factory=dict)  # top folders of the repo, and how many files each
+    patterns_present: list[str] = Field(default_factory=list)
+    patterns_missing: list[str] = Field(default_factory=list)
+    risk: Literal["low", "medium", "high"]
+    effort: int
+    checklist: list[ChecklistItem]
+    coverage: Coverage
+
+
 class Verdict(BaseModel):
     """The review result. `model_dump(mode="json")` is the public JSON contract."""
 
@@ -120,7 +153,7 @@ class Verdict(BaseModel):
     engine: EngineInfo
     challenges: list[str] = Field(default_factory=list)
     summary: str = ""
-    pull_request: dict[str, Any] | None = None  # PR summary, pattern checklist, coverage (pull requests only)
+    pull_request: PullRequestSummary | None = None  # PR summary, pattern checklist, coverage (pull requests only)
 
     def to_json(self) -> str:
         """The contract's JSON; `pull_request` appears only on pull-request reviews."""

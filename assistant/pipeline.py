@@ -53,9 +53,11 @@ class ReviewInput:
 Reasoner = Callable[[ReviewInput, Knowledge], tuple[Draft, EngineInfo]]
 
 
-def prepare(text: str, knowledge: Knowledge, subject: Subject) -> ReviewInput:
+def prepare(text: str, knowledge: Knowledge, subject: Subject, evidence: list[Finding] | None = None) -> ReviewInput:
+    """The one assembly for both subjects: deterministic evidence (the text checks for a proposal; the manifest
+    detectors' findings, passed in, for a pull request), retrieval on the text, the offline rating, redaction."""
     specs = load_checks()
-    findings = run_checks(text, knowledge.stack, specs)
+    findings = run_checks(text, knowledge.stack, specs) if evidence is None else evidence
     findings.sort(key=lambda f: (-SEVERITY_ORDER[f.severity], f.category, f.id))
     hits = knowledge.search(text[:4000], k=8)
     cite_house_patterns(findings, knowledge)
@@ -179,21 +181,3 @@ def default_reasoner(settings: Settings) -> Reasoner:
     from assistant.reasoning.chain import LLMReasoner
 
     return LLMReasoner(settings)
-
-
-def review_pr(pr: str, settings: Settings, *, knowledge: Knowledge | None = None) -> Verdict:
-    """A pull request by number or URL (GitHub API), or a patch file: the entry point for the TUI."""
-    from pathlib import Path
-
-    from assistant.inputs.diff import parse_diff
-    from assistant.pr_review import review_pr as review_pull_request
-
-    repo = settings.context_repo
-    if Path(pr).is_file():
-        request = parse_diff(Path(pr).read_text(encoding="utf-8", errors="replace"), pr, repo)
-    else:
-        from assistant.github import GitHub, parse_pr_ref, repo_from_git
-
-        owner_name, number = parse_pr_ref(pr)
-        request = GitHub(owner_name or repo_from_git(Path.cwd())).pull_request(number, repo)
-    return review_pull_request(request, settings, repo=repo, knowledge=knowledge)

@@ -1,16 +1,15 @@
-"""Review a pull request: the same engine as proposals, reading the parsed manifests, with a PR summary,
-the pattern checklist and a coverage footer."""
+"""Review a pull request: the same assembly as a proposal, with the manifest detectors' findings as its evidence,
+plus a PR summary in the repo's words, the pattern checklist and a coverage footer."""
 
 from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from pathlib import Path
-
-from pydantic import BaseModel, Field
+from typing import Literal
 
 from assistant.checks.manifests import (
-    ChecklistItem,
     Context,
     anti_patterns,
     build_context,
@@ -19,36 +18,14 @@ from assistant.checks.manifests import (
     locate,
     new_apps,
 )
-from assistant.checks.predicates import ProposalText
 from assistant.config import Settings
 from assistant.inputs.diff import PullRequest
 from assistant.knowledge_base.knowledge import Knowledge
-from assistant.models import SEVERITY_ORDER, Subject, Verdict
-from assistant.pipeline import Draft, ReviewInput, cite_house_patterns, finish, reason, summarise_findings
-from assistant.reasoning.offline import challenges, rate_criteria, topics_for
-from assistant.reasoning.redaction import redact
+from assistant.models import ChecklistItem, Coverage, Finding, PullRequestSummary, Subject, Verdict
+from assistant.pipeline import finish, prepare, reason
 
 PRIORITY = [r"^infrastructure/", r"\.ya?ml$", r"\.(?:tf|hcl)$", r"\.md$"]
 LLM_BUDGET_CHARS = 24_000  # what an LLM sees of the diff at most; manifests and infra first
-
-
-class Coverage(BaseModel):
-    reviewed: int
-    skipped: dict[str, int]
-    trimmed_for_llm: list[str] = Field(default_factory=list)
-    malformed_yaml: list[str] = Field(default_factory=list)
-    not_reviewed: dict[str, str] = Field(default_factory=dict)  # changed files that could not be reviewed, and why
-
-
-class PRSummary(BaseModel):
-    what: str
-    apps: list[str]
-    components: list[str]
-    files: list[str]
-    risk: str
-    effort: int
-    checklist: list[ChecklistItem]
-    coverage: Coverage
 
 
 def _components(pr: PullRequest, knowledge: Knowledge) -> list[str]:
@@ -89,6 +66,9 @@ def _llm_text(pr: PullRequest) -> tuple[str, list[str]]:
     return "".join(parts), trimmed
 
 
+PLATFORM = re.compile(r"^(?:[^/]+/)?(?:platform|infrastructure|system|metal|bootstrap|terraform|opentofu|talos)/")
+
+
 def review_pr(
     pr: PullRequest,
     settings: Settings,
@@ -97,7 +77,9 @@ def review_pr(
     knowledge: Knowledge | None = None,
     ctx: Context | None = None,
 ) -> Verdict:
-    """`ctx`: the changed manifests already parsed by build_context(pr, repo), when the caller checked them first."""
+    """The same assembly as a proposal (pipeline.prepare → reason → finish), with the manifest detectors' findings as
+    the evidence and the PR summary added. `ctx`: the changed manifests already parsed by build_context(pr, repo),
+    when the caller checked them first."""
     started = time.perf_counter()
     knowledge = knowledge or Knowledge(settings)
     ctx = build_context(pr, repo) if ctx is None else ctx
@@ -109,24 +91,42 @@ def review_pr(
         items += app_items
         findings += [f for f in localise(app_findings, knowledge.stack) if f.id not in {x.id for x in findings}]
     locate(findings, ctx)
-    findings.sort(key=lambda f: (-SEVERITY_ORDER[f.severity], f.category, f.id))
-    cite_house_patterns(findings, knowledge)
     text, trimmed = _llm_text(pr)
-    doc = ProposalText.of(text)
-    topics = topics_for(knowledge.answers_path, knowledge.stack)
-    criteria, questions = rate_criteria(knowledge.rubric, doc, findings, topics, None, knowledge.stack)
+    inp = prepare(text, knowledge, Subject(kind="pull_request", title=pr.title, ref=pr.ref), evidence=findings)
+    draft, engine = reason(inp, knowledge, settings)
+    verdict = finish(inp, draft, engine, knowledge, started)
+    verdict.pull_request = summarise_pr(pr, ctx, apps, items, inp.findings, trimmed, knowledge)
+    return verdict
+
+
+def summarise_pr(
+    pr: PullRequest,
+    ctx: Context,
+    apps: list[str],
+    items: list[ChecklistItem],
+    findings: list[Finding],
+    trimmed: list[str],
+    knowledge: Knowledge,
+) -> PullRequestSummary:
     worst = findings[0].severity if findings else None
-    platform = any(f.path.startswith(("kubernetes/platform", "infrastructure/")) for f in pr.files)
-    risk = (
+    platform = any(PLATFORM.search(f.path) for f in pr.files)
+    risk: Literal["low", "medium", "high"] = (
         "high"
         if worst == "blocker" or (platform and worst == "major")
         else ("medium" if worst == "major" or platform else "low")
     )
-    summary = PRSummary(
+    areas = Counter(f.path.split("/", 1)[0] if "/" in f.path else "." for f in pr.files)
+    present = list(dict.fromkeys(i.item for i in items if i.status == "satisfied"))
+    missing = list(dict.fromkeys(i.item for i in items if i.status == "missing"))
+    return PullRequestSummary(
         what=pr.title,
+        summary=_in_words(pr, ctx, apps, areas, present, missing),
         apps=apps,
         components=_components(pr, knowledge),
         files=[f.path for f in pr.files],
+        areas=dict(areas.most_common()),
+        patterns_present=present,
+        patterns_missing=missing,
         risk=risk,
         effort=_effort(pr),
         checklist=items,
@@ -138,17 +138,26 @@ def review_pr(
             not_reviewed=dict(pr.unreviewed),
         ),
     )
-    redacted, count = redact(text)
-    subject = Subject(kind="pull_request", title=pr.title, ref=pr.ref)
-    offline = Draft(
-        criteria=criteria,
-        findings=findings,
-        questions=questions,
-        challenges=challenges(knowledge.rubric, findings, knowledge.stack),
-        summary=summarise_findings(findings, criteria),
-    )
-    inp = ReviewInput(text, redacted, count, subject, findings, offline, knowledge.search(pr.title, k=6))
-    draft, engine = reason(inp, knowledge, settings)
-    verdict = finish(inp, draft, engine, knowledge, started)
-    verdict.pull_request = summary.model_dump()
-    return verdict
+
+
+def _in_words(
+    pr: PullRequest, ctx: Context, apps: list[str], areas: Counter[str], present: list[str], missing: list[str]
+) -> str:
+    """One paragraph in the repo's words: its paths, its kinds, its apps."""
+    added = sum(f.status == "added" for f in pr.files)
+    kinds = Counter(d.kind for d in ctx.docs if d.kind and ctx.adds(d, d.key_line("kind")))
+    where = ", ".join(f"{area}/ ({n})" for area, n in areas.most_common(4))
+    parts = [
+        f"{len(pr.files)} file(s) in {where}: {added} added, +{pr.added}/−{pr.removed} lines."
+        if pr.files
+        else "No file changes."
+    ]
+    if apps:
+        parts.append("New app(s) in their own namespace: " + ", ".join(apps) + ".")
+    if kinds:
+        parts.append("Adds " + ", ".join(f"{n} {k}" for k, n in kinds.most_common(6)) + ".")
+    if present:
+        parts.append("House patterns present: " + "; ".join(present) + ".")
+    if missing:
+        parts.append("Missing: " + "; ".join(missing) + ".")
+    return " ".join(parts)

@@ -39,8 +39,8 @@ def test_real_prs_review_without_false_blockers(patch: Path, corpus_index: Setti
         if f.location is not None:
             changed = next(c for c in pr.files if c.path == f.location.path)
             assert f.location.line in changed.added_lines
-    assert v.pull_request["coverage"]["reviewed"] == len(pr.reviewed)
-    assert 1 <= v.pull_request["effort"] <= 5
+    assert v.pull_request.coverage.reviewed == len(pr.reviewed)
+    assert 1 <= v.pull_request.effort <= 5
 
 
 # What the review finds at major or above on the real PRs, against labels written by hand without running it
@@ -114,8 +114,8 @@ def test_the_well_formed_pr_passes_its_checklist(mealie_repo: tuple[Path, str], 
     repo, _ = mealie_repo
     v = _review_range(repo, "HEAD~1..HEAD", example_index[0])
     assert v.verdict == "approve" and not v.findings
-    assert v.pull_request is not None and v.pull_request["apps"] == ["mealie"]
-    statuses = {i["item"]: i["status"] for i in v.pull_request["checklist"]}
+    assert v.pull_request is not None and v.pull_request.apps == ["mealie"]
+    statuses = {i.item: i.status for i in v.pull_request.checklist}
     assert statuses["ServiceMonitor + PrometheusRule for observability"] == "satisfied"
     assert statuses["Namespace with network-policy profile label"] == "satisfied"
 
@@ -244,7 +244,7 @@ def test_rename_only_and_huge_diffs(tmp_path: Path, example_index: tuple) -> Non
     assert [f.path for f in pr.files] == ["big.yaml"]  # no silent drop by line count
     v = review_pr(pr, settings)
     assert v.pull_request is not None
-    coverage = v.pull_request["coverage"]
+    coverage = v.pull_request.coverage.model_dump()
     assert "over 512 kB" in coverage["not_reviewed"]["big.yaml"]  # one document too large to parse: named
     assert coverage["reviewed"] == 0
 

@@ -13,10 +13,11 @@ from textual.command import CommandList, CommandPalette
 from textual.widgets import OptionList, Static
 
 import assistant.pipeline as pipeline
+import assistant.review
 from assistant.config import Settings
 from assistant.knowledge_base.knowledge import Knowledge
 from assistant.models import Citation, CriterionResult, EngineInfo, Finding, Subject, Verdict
-from tests.conftest import refused_llm_settings, settings_for
+from tests.conftest import EXAMPLE_REPO, PROJECT, refused_llm_settings, settings_for
 from tui.app import ReviewApp
 from tui.conversation import ANSWERS_HEADING, Conversation
 from tui.editor import editor_command, source_path
@@ -341,7 +342,7 @@ async def test_initial_proposal_and_pr_option(example_knowledge: Knowledge, monk
         await pilot.pause()
         assert app.main.conversation.proposal == BAD and app.main.conversation.verdict is not None
 
-    monkeypatch.delattr(pipeline, "review_pr", raising=False)
+    monkeypatch.setattr(ReviewService, "has_pr_review", lambda self: False)  # a service without PR review
     app = make_app(example_knowledge, pr="123")
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
@@ -355,7 +356,8 @@ async def test_initial_proposal_and_pr_option(example_knowledge: Knowledge, monk
         calls.append(pr)
         return pipeline.review_text(BAD, settings, ref=pr, knowledge=knowledge)
 
-    monkeypatch.setattr(pipeline, "review_pr", review_pr, raising=False)
+    monkeypatch.setattr(ReviewService, "has_pr_review", lambda self: True)
+    monkeypatch.setattr(assistant.review, "review_pull_request", review_pr)
     app = make_app(example_knowledge, pr="123")
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
@@ -569,12 +571,15 @@ def test_editor_command(tmp_path: Path) -> None:
     assert source_path(repo_cit, no_repo, cwd=tmp_path) == tmp_path / "docs" / "a.md"
 
 
-def test_service_follows_the_pipeline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    service = ReviewService(settings_for(tmp_path))
-    monkeypatch.delattr(pipeline, "review_pr", raising=False)
-    assert not service.has_pr_review()
-    monkeypatch.setattr(pipeline, "review_pr", lambda pr, settings, knowledge=None: verdict_of(), raising=False)
-    assert service.has_pr_review() and service.review_pr("7", service.settings) == verdict_of()
+def test_service_reviews_a_patch_file_through_the_one_engine(tmp_path: Path) -> None:
+    """`/pr PATH` with a patch file: resolved by inputs.resolve, reviewed by assistant.review like the CLI's --diff."""
+    settings = settings_for(tmp_path / "no-index", repo=EXAMPLE_REPO)
+    service = ReviewService(settings)
+    patch = PROJECT / "examples" / "prs" / "0001-add-mealie.patch"
+    verdict = service.review_pr(str(patch), settings)
+    assert service.has_pr_review()
+    assert verdict.subject.kind == "pull_request" and verdict.pull_request is not None
+    assert verdict.pull_request.apps == ["mealie"] and verdict.verdict == "approve"
 
 
 async def test_edit_replaces_the_proposal_and_the_verdict_moves(example_knowledge: Knowledge) -> None:

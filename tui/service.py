@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from assistant.config import Settings
-from assistant.errors import AssistantError
 from assistant.models import Chunk, Verdict
 from tui.history import HistoryStore
 
@@ -51,20 +50,12 @@ class ReviewService:
         return review_text(text, settings, ref=ref, knowledge=self.knowledge)
 
     def has_pr_review(self) -> bool:
-        import assistant.pipeline as pipeline
-
-        return hasattr(pipeline, "review_pr")
+        return True
 
     def review_pr(self, pr: str, settings: Settings) -> Verdict:
-        import assistant.pipeline as pipeline
+        from assistant.review import review_pull_request
 
-        review_pr = getattr(pipeline, "review_pr", None)
-        if review_pr is None:
-            raise AssistantError("PR review is not available yet")
-        verdict = review_pr(pr, settings, knowledge=self.knowledge)
-        if not isinstance(verdict, Verdict):
-            raise AssistantError(f"review_pr returned {type(verdict).__name__}, not a Verdict")
-        return verdict
+        return review_pull_request(pr, settings, knowledge=self.knowledge)
 
     def chunk(self, citation_id: str) -> Chunk | None:
         return self.knowledge.chunk(citation_id)

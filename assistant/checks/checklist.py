@@ -7,21 +7,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import BaseModel
-
 from assistant.checks.context import Context, finding, get, repo_docs_for
 from assistant.checks.detectors.exposure import NETWORK_POLICY_KINDS, profile_convention
 from assistant.checks.detectors.observability import OBSERVABILITY_KINDS
 from assistant.checks.detectors.secrets import empty_secret
 from assistant.inputs.manifests import Document, walk
-from assistant.models import Finding
-
-
-class ChecklistItem(BaseModel):
-    pattern: str  # the framework design pattern
-    item: str  # the pattern's item as the framework words it
-    status: str  # satisfied | missing | not applicable
-    evidence: str = ""  # file:line, or why
+from assistant.models import ChecklistItem, Finding
 
 
 def new_apps(ctx: Context) -> list[str]:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assistant.checks.checklist import ChecklistItem, checklist, new_apps
+from assistant.checks.checklist import checklist, new_apps
 from assistant.checks.context import Context, build_context
 from assistant.checks.detectors import run_detectors
 from assistant.checks.detectors.secrets import secret_values
 from assistant.checks.registry import load_checks
-from assistant.models import Finding, Location
+from assistant.models import ChecklistItem, Finding, Location
 from assistant.stack.view import Stack
 
 __all__ = [

@@ -3,6 +3,7 @@ missed major findings, precision per PR, verdict accuracy, how many findings car
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import yaml
@@ -46,6 +47,7 @@ class PROutcome(BaseModel):
     false_majors: list[str]
     missed: list[str]  # labelled categories no major finding raised
     unlocated: int  # findings with no path or no line
+    seconds: float = 0.0  # the review's own time (warm)
 
 
 class PRScore(BaseModel):
@@ -89,9 +91,11 @@ def score_prs(labels: PRLabels, prs_dir: Path, repo: Path, settings: Settings, k
     findings = 0
     for label in labels.prs:
         patch = prs_dir / label.patch
+        started = time.perf_counter()
         verdict = review_pr(parse_diff(patch.read_text(), patch.name, repo), settings, repo=repo, knowledge=knowledge)
+        seconds = time.perf_counter() - started
         findings += len(verdict.findings)
-        outcomes.append(outcome(label, verdict))
+        outcomes.append(outcome(label, verdict).model_copy(update={"seconds": round(seconds, 3)}))
     precisions = [(len(o.majors) - len(o.false_majors)) / len(o.majors) if o.majors else 1.0 for o in outcomes]
     unlocated = sum(o.unlocated for o in outcomes)
     return PRScore(
@@ -107,3 +111,13 @@ def score_prs(labels: PRLabels, prs_dir: Path, repo: Path, settings: Settings, k
         score_ordering=score_ordering([(o.expected_verdict, o.score) for o in outcomes]),
         outcomes=outcomes,
     )
+
+
+def score_spread(pairs: list[tuple[str, int]]) -> dict[str, str]:
+    """Per expected verdict: how many cases, and their scores' min / median / max."""
+    out: dict[str, str] = {}
+    for name in ("approve", "revise", "reject"):
+        scores = sorted(s for v, s in pairs if v == name)
+        if scores:
+            out[name] = f"n={len(scores)} min {scores[0]} median {scores[len(scores) // 2]} max {scores[-1]}"
+    return out

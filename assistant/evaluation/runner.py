@@ -50,13 +50,12 @@ def respond(case: Case, settings: Settings, knowledge: Knowledge) -> tuple[str, 
     from assistant.render.markdown import render_markdown
 
     if case.kind == "patch":
-        from assistant.inputs.diff import parse_diff
-        from assistant.pr_review import review_pr
+        from assistant.inputs.resolve import resolve
+        from assistant.review import review_subject
 
         assert case.patch is not None
         repo = _resolve(case.repo, case) if case.repo else None
-        pr = parse_diff(_resolve(case.patch, case).read_text(encoding="utf-8"), case.patch, repo)
-        v = review_pr(pr, settings, repo=repo, knowledge=knowledge)
+        v = review_subject(resolve(diff=str(_resolve(case.patch, case)), repo=repo), settings, knowledge=knowledge)
         return render_markdown(v), v, [c.id for c in v.citations]
     intent = route(case.input).route if case.kind == "prompt" else ("review" if case.kind == "proposal" else "answer")
     if intent == "review":

@@ -31,11 +31,13 @@ def render_markdown(v: Verdict) -> str:
         pr = v.pull_request
         out = [COMMENT_MARKER, *out]
         out += [
-            f"**What it does:** {pr['what']} · **apps:** {', '.join(pr['apps']) or '—'} · "
-            f"**components:** {', '.join(pr['components']) or '—'} · **risk:** {pr['risk']} · "
-            f"**review effort:** {pr['effort']}/5",
+            f"**What it does:** {pr.what} · **apps:** {', '.join(pr.apps) or '—'} · "
+            f"**components:** {', '.join(pr.components) or '—'} · **risk:** {pr.risk} · "
+            f"**review effort:** {pr.effort}/5",
             "",
         ]
+        if pr.summary:
+            out += [pr.summary, ""]
     if v.engine.fallback_reason:
         out += [f"> Offline review: the LLM was unavailable ({v.engine.fallback_reason}).", ""]
     if v.findings:
@@ -62,25 +64,21 @@ def render_markdown(v: Verdict) -> str:
         out.append("")
     if v.pull_request:
         pr = v.pull_request
-        if pr["checklist"]:
+        if pr.checklist:
             out += ["### Pattern checklist", "", "| pattern | item | status | evidence |", "|---|---|---|---|"]
-            out += [f"| {i['pattern']} | {i['item']} | {i['status']} | {i['evidence']} |" for i in pr["checklist"]]
+            out += [f"| {i.pattern} | {i.item} | {i.status} | {i.evidence} |" for i in pr.checklist]
             out.append("")
-        cov = pr["coverage"]
-        skipped = ", ".join(f"{n} {why}" for why, n in cov["skipped"].items()) or "none"
+        cov = pr.coverage
+        skipped = ", ".join(f"{n} {why}" for why, n in cov.skipped.items()) or "none"
         out.append(
-            f"<sub>coverage: {cov['reviewed']} file(s) reviewed · skipped: {skipped}"
+            f"<sub>coverage: {cov.reviewed} file(s) reviewed · skipped: {skipped}"
             + (
-                " · **not reviewed**: " + ", ".join(f"{p} ({why})" for p, why in cov["not_reviewed"].items())
-                if cov.get("not_reviewed")
+                " · **not reviewed**: " + ", ".join(f"{p} ({why})" for p, why in cov.not_reviewed.items())
+                if cov.not_reviewed
                 else ""
             )
-            + (
-                f" · not shown to the LLM (budget): {', '.join(cov['trimmed_for_llm'])}"
-                if cov["trimmed_for_llm"]
-                else ""
-            )
-            + (f" · malformed YAML: {', '.join(cov['malformed_yaml'])}" if cov["malformed_yaml"] else "")
+            + (f" · not shown to the LLM (budget): {', '.join(cov.trimmed_for_llm)}" if cov.trimmed_for_llm else "")
+            + (f" · malformed YAML: {', '.join(cov.malformed_yaml)}" if cov.malformed_yaml else "")
             + "</sub>"
         )
     out.append(f"<sub>engine: {v.engine.mode} ({v.engine.model}), {v.engine.duration_ms} ms</sub>")

@@ -32,9 +32,12 @@ class Stack:
 
     def runs(self, slug: str) -> bool:
         """The repo runs the tool, itself or inside an umbrella it runs (kube-prometheus-stack brings Prometheus)."""
-        if self.inventory.has(slug):
-            return True
-        return any(slug in t.bundles for e in self.inventory.entries if (t := self.catalog.tool(e.tool)))
+        return self.inventory.has(slug) or slug in self._bundled
+
+    @cached_property
+    def _bundled(self) -> frozenset[str]:
+        """What the umbrellas this repo runs bring with them (asked once per catalog tool in every review)."""
+        return frozenset(b for e in self.inventory.entries if (t := self.catalog.tool(e.tool)) for b in t.bundles)
 
     def component(self, role: str | None) -> str | None:
         """The slug a finding in this role names: the repo's incumbent, or none."""
