@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from assistant import scoring
 from assistant.checks import load_checks, run_checks
@@ -19,36 +18,12 @@ from assistant.models import (
     CriterionResult,
     EngineInfo,
     Finding,
-    Hit,
     Subject,
     Verdict,
 )
+from assistant.reasoning.draft import Draft, ReviewInput
 from assistant.reasoning.offline import challenges, rate_criteria, topics_for
 from assistant.reasoning.redaction import redact
-
-
-@dataclass
-class Draft:
-    """What reasoning produces before citations are resolved and the score is computed."""
-
-    criteria: list[CriterionResult]
-    findings: list[Finding]
-    questions: list[str]
-    challenges: list[str]
-    summary: str = ""
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ReviewInput:
-    text: str  # the proposal as given (never sent anywhere)
-    redacted: str  # what an LLM may see
-    redactions: int
-    subject: Subject
-    findings: list[Finding]  # deterministic evidence, the floor
-    offline: Draft
-    hits: list[Hit]
-
 
 Reasoner = Callable[[ReviewInput, Knowledge], tuple[Draft, EngineInfo]]
 

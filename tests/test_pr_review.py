@@ -229,6 +229,28 @@ def test_bad_diffs_get_clear_errors(text: str, message: str) -> None:
         parse_diff(text, "bad")
 
 
+def test_deletions_binary_and_vendored_only_get_a_clear_review(example_index: tuple) -> None:
+    """Nothing on deleted lines is a finding (deleting a committed Secret or a hostPath is the fix, not the
+    problem); binary and vendored files are counted as skipped and named in the summary's coverage."""
+    settings, _ = example_index
+    deleted = (
+        "diff --git a/kubernetes/apps/cache/secret.yaml b/kubernetes/apps/cache/secret.yaml\ndeleted file mode 100644\n"
+        "--- a/kubernetes/apps/cache/secret.yaml\n+++ /dev/null\n@@ -1,7 +0,0 @@\n-apiVersion: v1\n-kind: Secret\n"
+        "-metadata:\n-  name: cache\n-type: Opaque\n-stringData:\n-  password: hunter2-but-longer\n"
+        "diff --git a/logo.png b/logo.png\nnew file mode 100644\nBinary files /dev/null and b/logo.png differ\n"
+        "diff --git a/vendor/chart/values.yaml b/vendor/chart/values.yaml\nnew file mode 100644\n--- /dev/null\n"
+        "+++ b/vendor/chart/values.yaml\n@@ -0,0 +1,2 @@\n+image:\n+  tag: latest\n"
+    )
+    v = review_pr(parse_diff(deleted, "deletions"), settings)
+    assert v.verdict == "approve" and not v.findings
+    assert v.pull_request is not None
+    assert v.pull_request.coverage.skipped == {"binary": 1, "vendored": 1}
+    assert v.pull_request.files == ["kubernetes/apps/cache/secret.yaml"]
+    assert "1 file(s) in kubernetes/ (1): 0 added, +0/−7 lines" in v.pull_request.summary
+    md = render_markdown(v)
+    assert "skipped: 1 binary, 1 vendored" in md and "hunter2" not in md
+
+
 def test_rename_only_and_huge_diffs(tmp_path: Path, example_index: tuple) -> None:
     settings, _ = example_index
     rename = (
@@ -236,7 +258,7 @@ def test_rename_only_and_huge_diffs(tmp_path: Path, example_index: tuple) -> Non
         "rename to docs/new.md\n"
     )
     v = review_pr(parse_diff(rename, "rename"), settings)
-    assert v.verdict in ("approve", "revise") and not v.findings
+    assert v.verdict == "approve" and not v.findings
     lines = "".join(f"+  key{i}: value{i}\n" for i in range(50_000))
     head = "diff --git a/big.yaml b/big.yaml\nnew file mode 100644\n--- /dev/null\n+++ b/big.yaml\n"
     huge = f"{head}@@ -0,0 +1,50000 @@\n{lines}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -18,8 +18,11 @@ from assistant.errors import LLMUnavailableError
 from assistant.knowledge_base.knowledge import Knowledge
 from assistant.models import CATEGORIES, Category, CriterionResult, EngineInfo, Finding, Rating
 from assistant.reasoning import prompts
-from assistant.reasoning.ask import Answer
+from assistant.reasoning.draft import Draft, ReviewInput
 from assistant.redaction import redact_text
+
+if TYPE_CHECKING:  # ask imports this module for its LLM path: the answer type is a hint only, never a cycle
+    from assistant.reasoning.ask import Answer
 
 SOURCES_FOR_LLM = 8
 SOURCE_CHARS = 700
@@ -195,9 +198,7 @@ class LLMReasoner:
         self.settings = settings
         self.model = model
 
-    def __call__(self, inp: Any, knowledge: Knowledge) -> tuple[Any, EngineInfo]:
-        from assistant.pipeline import Draft
-
+    def __call__(self, inp: ReviewInput, knowledge: Knowledge) -> tuple[Draft, EngineInfo]:
         s = self.settings
         sources = _sources(inp, knowledge)
         prompt = prompts.render(

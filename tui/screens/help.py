@@ -51,14 +51,16 @@ def key_list(bindings: list[Binding]) -> str:
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f1,q", "dismiss", "Close")]
 
-    def compose(self) -> ComposeResult:
-        from tui.screens.main import MainScreen
+    def __init__(self, bindings: list[BindingType]) -> None:
+        """`bindings`: the keys of the screen the help is for (passed in, so help never imports that screen)."""
+        super().__init__()
+        self.keys = [b for b in bindings if isinstance(b, Binding)]
 
-        bindings = [b for b in MainScreen.BINDINGS if isinstance(b, Binding)]
+    def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body") as body:
             body.border_title = "Help"
             body.border_subtitle = "esc to close"
-            yield Markdown("\n\n".join([INTRO, key_list(bindings), COMMANDS]), open_links=False)
+            yield Markdown("\n\n".join([INTRO, key_list(self.keys), COMMANDS]), open_links=False)
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(None)

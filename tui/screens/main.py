@@ -410,7 +410,7 @@ class MainScreen(Screen[None]):
     # -- actions (bindings and the command palette) -----------------------------------------------------------------
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen(self.BINDINGS))
 
     @work(thread=True, exclusive=True, group="stack")
     def action_show_stack(self) -> None:
