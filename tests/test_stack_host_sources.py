@@ -137,3 +137,18 @@ def test_a_tool_named_by_an_ordinary_word_matches_only_capitalised(tmp_path: Pat
     knowledge = Knowledge(settings, inventory=inventory_of(root))
     verdict = review_text("Run Drone with the Kubernetes runner for image builds.", settings, knowledge=knowledge)
     assert [f.component for f in verdict.findings if f.category == "overlap"] == ["woodpecker"]
+
+
+def test_a_docs_only_tool_is_the_operators_to_add_and_terraform_proves_it(tmp_path: Path) -> None:
+    """Prose is never evidence: a README that says UniFi serves DNS adds nothing until the operator says so; the
+    provider in HCL does."""
+    readme = {"README.md": "LAN DNS records live on the UniFi controller (Terragrunt unit, HCL kept elsewhere).\n"}
+    assert inventory_of(write(tmp_path / "docs", readme)).empty
+    declared = write(tmp_path / "declared", {**readme, "assistant-stack.yaml": "add:\n  - tool: unifi\n"})
+    settings = Settings(index_dir=tmp_path / "none", repo=declared, llm="off")
+    knowledge = Knowledge(settings, inventory=inventory_of(declared))
+    proposal = "Deploy external-dns with the webhook provider so new HTTPRoutes get DNS records."
+    verdict = review_text(proposal, settings, knowledge=knowledge)
+    assert [f.component for f in verdict.findings if f.category == "overlap"] == ["unifi"]
+    hcl = 'terraform {\n  required_providers {\n    unifi = {\n      source = "paultyng/unifi"\n    }\n  }\n}\n'
+    assert str(inventory_of(write(tmp_path / "tf", {"dns/main.tf": hcl})).entry("unifi").evidence[0]) == "dns/main.tf:4"  # type: ignore[union-attr]
