@@ -152,6 +152,10 @@ def _in_words(
         if pr.files
         else "No file changes."
     ]
+    new_files = ["/".join(f.path.split("/")[-2:]) for f in pr.files if f.status == "added"]
+    if new_files:
+        more = f" and {len(new_files) - 5} more" if len(new_files) > 5 else ""
+        parts.append("New: " + ", ".join(new_files[:5]) + more + ".")
     if apps:
         parts.append("New app(s) in their own namespace: " + ", ".join(apps) + ".")
     if kinds:

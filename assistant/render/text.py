@@ -27,6 +27,16 @@ def verdict_renderable(v: Verdict) -> Group:
         (v.subject.title, "italic"),
     )
     parts: list[object] = [head, Text(v.summary)]
+    if v.pull_request:
+        pr = v.pull_request
+        parts.append(Text(pr.summary))
+        parts.append(
+            Text(
+                f"apps: {', '.join(pr.apps) or '—'} · components: {', '.join(pr.components) or '—'} · "
+                f"risk: {pr.risk} · review effort: {pr.effort}/5",
+                "dim",
+            )
+        )
     if v.engine.fallback_reason:
         parts.append(Text(f"Offline review: the LLM was unavailable ({v.engine.fallback_reason}).", "yellow"))
     if v.findings:
@@ -72,6 +82,12 @@ def verdict_renderable(v: Verdict) -> Group:
             Text.assemble((f" [{nums[c.id]}] ", "bold"), (c.id, "cyan"), f"  {c.path}:{c.lines[0]}-{c.lines[1]}")
             for c in v.citations
         )
+    if v.pull_request and v.pull_request.checklist:
+        parts.append(Text("Pattern checklist", "bold"))
+        mark = {"satisfied": ("✓", "green"), "missing": ("✗", "red"), "not applicable": ("–", "dim")}
+        for item in v.pull_request.checklist:
+            sign, style = mark[item.status]
+            parts.append(Text.assemble((f" {sign} ", style), item.item, (f"  {item.evidence}", "dim")))
     parts.append(Text(f"engine: {v.engine.mode} ({v.engine.model}) · {v.engine.duration_ms} ms", "dim"))
     return Group(*parts)  # type: ignore[arg-type]
 
