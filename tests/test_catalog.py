@@ -12,6 +12,7 @@ import yaml
 from assistant.config import data_dir
 from assistant.errors import InputError
 from assistant.stack.catalog import RoleCatalog, Tool, load_catalog
+from assistant.stack.matching import ProperName
 
 CATALOG = data_dir("knowledge") / "roles.yaml"
 
@@ -100,9 +101,11 @@ def test_no_name_or_alias_belongs_to_two_tools(catalog: RoleCatalog) -> None:
 
 def test_aliases_are_lower_case_and_never_a_bare_common_word(catalog: RoleCatalog) -> None:
     assert [(t.slug, a) for t in catalog.tools for a in t.aliases if a != a.lower()] == []
-    names = [(t.slug, n) for t in catalog.tools for n in t.names]
+    # a proper name ("Drone", "Harbor") is an ordinary word too, so it matches only capitalised, as a name
+    names = [(t.slug, n) for t in catalog.tools for n in t.names if not isinstance(n, ProperName)]
     names += [(s.slug, a) for s in catalog.cloud_only for a in s.aliases]
     assert [(slug, n) for slug, n in names if _norm(n) in STOP_WORDS] == []
+    assert all(p[:1].isupper() for t in catalog.tools for p in t.proper_names)
     # Generic database names belong only to the plain server of that name.
     for generic, owner in {"postgres": "postgresql", "postgresql": "postgresql", "redis": "redis"}.items():
         assert [t.slug for t in catalog.tools if generic in {_norm(n) for n in t.names}] == [owner]

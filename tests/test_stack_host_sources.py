@@ -103,7 +103,7 @@ def test_host_level_tools_are_found_where_ansible_docker_and_templates_install_t
     assert not inv.has("unbound")  # a removal proves nothing
     assert not inv.has("kured")  # a templated image is not guessed
     # dnsmasq.conf says `port=0` (no DNS) and `pxe-service` (network boot): a boot server, not a LAN resolver
-    assert inv.entry("dnsmasq").roles == ["provisioning"]  # type: ignore[union-attr]
+    assert inv.entry("dnsmasq").roles == ["network-boot"]  # type: ignore[union-attr]
     # kube-vip with cp_enable and no svc_enable holds the API address: no Service load balancer beside Cilium's
     assert inv.entry("kube-vip").roles == ["control-plane-vip"]  # type: ignore[union-attr]
     stack = Stack(CATALOG, inv)

@@ -104,9 +104,13 @@ def _excluded(excludes: list[re.Pattern[str]], text: str) -> bool:
 
 _ADD_VERB = re.compile(
     r"\b(?:add|adding|deploy|deploying|install|installing|run|running|spin\s+up|bring\s+in|"
-    r"introduce|set\s+up|self-host)\b(?:\s+\S+){0,3}\s*$",
+    r"introduce|set\s+up|self-host|rebuild|rebuilding|migrate|migrating|move|moving|switch|switching)\b"
+    r"(?:\s+\S+){0,3}\s*$"
+    r"|\b(?:replace|replacing|swap|swapping)\b[^.;]{0,60}\bwith\s*$",  # "replace Fedora and k3s with Talos"
     re.I,
 )
+# "Talos instead of Fedora": the tool named first is the one a replacement brings in
+_REPLACES = re.compile(r"^\W{0,3}(?:\w+\s+){0,2}(?:instead\s+of|in\s+place\s+of|to\s+replace)\b", re.I)
 
 
 def _catalog_mentions(
@@ -134,7 +138,12 @@ def _catalog_matches(
         for m in tool.finditer(s.text):
             if is_negated(s.text, m.start(), m.end()):
                 continue
-            if component and component.search(s.text) and not _ADD_VERB.search(s.text[: m.start()]):
+            if (
+                component
+                and component.search(s.text)
+                and not _ADD_VERB.search(s.text[: m.start()])
+                and not _REPLACES.search(s.text[m.end() :])
+            ):
                 continue
             if after and after.search(s.text[m.end() :]):
                 continue
