@@ -2,7 +2,9 @@
 
 Full: index of the shared corpus (about 600 files) and a no-change re-index, pure-embedding time for the
 same chunks, search latency p50/p95 (warm), retrieval recall@1/@5 and MRR on evals/retrieval (the tuned set and
-the two held-out sets), offline review latency p50/p95 (warm) and CLI wall time to a printed verdict."""
+the two held-out sets), offline review latency p50/p95 (warm) and CLI wall time to a printed verdict; stack discovery
+and the real PRs of both corpus repos against their hand labels; the score spread per expected verdict; the alias
+bomb's refusal through the whole CLI."""
 
 from __future__ import annotations
 
@@ -160,19 +162,52 @@ def bench_review(settings: Settings, runs: int) -> dict[str, float]:
     }
 
 
-def bench_pr(settings: Settings) -> dict[str, float]:
-    """Each real PR of the corpus (with the repo as context), and a synthetic 5,000-line diff."""
+def bench_prs(work: Path) -> dict[str, dict[str, float]]:
+    """Each real PR of both corpus repos against its hand labels (evals/prs/), with the repo as context: false and
+    missed majors, verdict accuracy, located findings, score spread per labelled verdict, and review time (warm)."""
+    from assistant.evaluation.pr_eval import load_labels, score_prs, score_spread
+    from assistant.stack.catalog import load_catalog
+    from assistant.stack.store import catalog_digest, discover
+
+    out: dict[str, dict[str, float]] = {}
+    for name in ("homelab", "khuedoan-homelab"):
+        repo = CORPUS.parent.parent / name / "repo"
+        if not repo.is_dir():
+            continue
+        settings = Settings(index_dir=work / f"prs-{name}", repo=repo, llm="off")
+        inventory = discover(repo, load_catalog(settings.catalog_path), catalog_digest(settings.catalog_path))[0]
+        knowledge = Knowledge(settings, inventory=inventory.inventory)
+        labels = load_labels(PROJECT / f"evals/prs/{name}.labels.yaml")
+        score_prs(labels, repo.parent / "prs", repo, settings, knowledge)  # warm-up
+        result = score_prs(labels, repo.parent / "prs", repo, settings, knowledge)
+        times = sorted(o.seconds for o in result.outcomes)
+        out[f"prs_{name}"] = {
+            "prs": result.prs,
+            "verdict_accuracy": round(result.verdict_accuracy, 3),
+            "false_majors": result.false_majors,
+            "missed_majors": f"{result.missed_majors} of {result.labelled_majors}",  # type: ignore[dict-item]
+            "mean_precision_per_pr": round(result.mean_precision, 3),
+            "findings_located": round(result.located, 3),
+            "score_ordering": result.score_ordering,  # type: ignore[dict-item]
+            "zero_scores": result.zero_scores,
+            **{
+                f"scores_{k}": v  # type: ignore[misc]
+                for k, v in score_spread([(o.expected_verdict, o.score) for o in result.outcomes]).items()
+            },
+            "review_p50_s": round(pct(times, 0.5), 3),
+            "review_max_s": round(times[-1], 3),
+            "false": "; ".join(f"{o.patch[:8]} {', '.join(o.false_majors)}" for o in result.outcomes if o.false_majors)
+            or "none",  # type: ignore[dict-item]
+            "missed": "; ".join(f"{o.patch[:8]} {', '.join(o.missed)}" for o in result.outcomes if o.missed) or "none",  # type: ignore[dict-item]
+        }
+    return out
+
+
+def bench_big_diff(settings: Settings) -> dict[str, float]:
+    """A synthetic 5,000-line diff: ten new files of ConfigMaps."""
     from assistant.inputs.diff import parse_diff
     from assistant.pr_review import review_pr
 
-    k = Knowledge(settings)
-    patches = sorted((CORPUS.parent / "prs").glob("*.patch"))
-    review_pr(parse_diff(patches[0].read_text(), "warm-up", CORPUS), settings, repo=CORPUS, knowledge=k)
-    times = []
-    for patch in patches:
-        t0 = time.perf_counter()
-        review_pr(parse_diff(patch.read_text(), patch.name, CORPUS), settings, repo=CORPUS, knowledge=k)
-        times.append(time.perf_counter() - t0)
     docs = "".join(
         f"+---\n+apiVersion: v1\n+kind: ConfigMap\n+metadata:\n+  name: cm-{i}\n+  namespace: app\n+data:\n"
         f"+  key: value-{i}\n+  image: ghcr.io/example/app:v1.{i}\n+  other: x\n"
@@ -186,13 +221,28 @@ def bench_pr(settings: Settings) -> dict[str, float]:
     t0 = time.perf_counter()
     synthetic = parse_diff(diff, "synthetic")
     assert synthetic.added == 5000 and not synthetic.skipped
-    review_pr(synthetic, settings, knowledge=k)
-    big = time.perf_counter() - t0
+    review_pr(synthetic, settings, knowledge=Knowledge(settings))
+    return {"diff_5000_lines_s": round(time.perf_counter() - t0, 2)}
+
+
+def bench_scores(settings: Settings) -> dict[str, float]:
+    """The score formula on the labelled proposals (evals/cases/proposals with one expected verdict): the spread per
+    expected verdict, pairwise ordering (approve above revise above reject) and how many score 0."""
+    from assistant.evaluation.metrics import score_ordering
+    from assistant.evaluation.pr_eval import score_spread
+
+    k = Knowledge(settings)
+    pairs: list[tuple[str, int]] = []
+    for p in sorted((PROJECT / "evals/cases/proposals").glob("*.yaml")):
+        case = yaml.safe_load(p.read_text())
+        expected = (case.get("expect") or {}).get("verdict") or []
+        if len(expected) == 1:
+            pairs.append((expected[0], review_text(case["input"], settings, knowledge=k).score))
     return {
-        "corpus_prs": len(times),
-        "corpus_pr_max_s": round(max(times), 2) if times else 0.0,
-        "corpus_pr_median_s": round(statistics.median(times), 2) if times else 0.0,
-        "diff_5000_lines_s": round(big, 2),
+        "proposals": len(pairs),
+        **score_spread(pairs),  # type: ignore[dict-item]
+        "score_ordering": score_ordering(pairs),  # type: ignore[dict-item]
+        "zero_scores": sum(s == 0 for _, s in pairs),
     }
 
 
@@ -207,7 +257,6 @@ BOMB = (
 
 def bench_hostile(work: Path) -> dict[str, float]:
     """The whole `assistant review --diff` on the alias bomb, in a child: wall time to the refusal and peak RSS."""
-    import resource
 
     patch = work / "bomb.diff"
     lines = BOMB.splitlines()
@@ -217,18 +266,28 @@ def bench_hostile(work: Path) -> dict[str, float]:
     )
     env = {**os.environ, "ASSISTANT_INDEX_DIR": str(work / "no-index"), "ASSISTANT_LLM": "off"}
     cli = str(Path(sys.executable).parent / "assistant")
-    walls = []
+    # a fresh wrapper per run, so the peak RSS is this command's own (RUSAGE_CHILDREN of this process is cumulative)
+    wrapper = (
+        "import resource, subprocess, sys, time; t = time.perf_counter(); "
+        "p = subprocess.run(sys.argv[1:], capture_output=True); "
+        "print(p.returncode, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
+        "int(b'YAML bomb' in p.stderr))"
+    )
+    runs = []
     for _ in range(3):
-        t0 = time.perf_counter()
-        done = subprocess.run(
-            [cli, "review", "--diff", str(patch), "--fail-on", "reject"], env=env, capture_output=True
-        )
-        walls.append(time.perf_counter() - t0)
-        assert done.returncode == 2 and b"YAML bomb" in done.stderr, done.stderr
+        out = subprocess.run(
+            [sys.executable, "-c", wrapper, cli, "review", "--diff", str(patch), "--fail-on", "reject"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        assert out[0] == "2" and out[3] == "1", out
+        runs.append((float(out[1]), int(out[2]) / 1024))
     return {
         "bomb_bytes": len(BOMB.encode()),
-        "bomb_cli_refusal_s": round(statistics.median(walls), 2),
-        "bomb_cli_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+        "bomb_cli_refusal_s": round(statistics.median(r[0] for r in runs), 2),
+        "bomb_cli_peak_rss_mb": round(max(r[1] for r in runs)),
     }
 
 
@@ -248,9 +307,12 @@ def main() -> None:
             for name, file in zip(("search", "search_held_out", "search_held_out_2"), sets, strict=True):
                 qs = yaml.safe_load((PROJECT / f"evals/retrieval/{file}.yaml").read_text())["questions"]
                 figures[name] = bench_search(settings, qs)
-            figures["pull_requests"] = bench_pr(settings)
+            figures["big_diff"] = bench_big_diff(settings)
             figures.update(bench_stack(work))
-        figures["hostile"] = bench_hostile(work)  # before the review runs: the peak RSS of children is cumulative
+        if CORPUS.is_dir() and not args.quick:
+            figures.update(bench_prs(work))
+        figures["scores"] = bench_scores(settings)
+        figures["hostile"] = bench_hostile(work)
         figures["review"] = bench_review(settings, 20 if args.quick else 200)
     finally:
         shutil.rmtree(work, ignore_errors=True)
