@@ -46,11 +46,14 @@ def test_real_prs_review_without_false_blockers(patch: Path, corpus_index: Setti
 # What the review finds at major or above on the real PRs, against labels written by hand without running it
 # (evals/prs/). Issue #11's target is no false major finding; these floors are today's figures (README), so a change
 # that adds false alarms fails here.
-# Measured on the hand labels of evals/prs/ (written before the reviewer ran on them); target 0 false majors.
-# Floors: the most this may get worse by; figures in the README and `python bench/bench.py` ([prs_*]).
+# Measured on the hand labels of evals/prs/ (written before the reviewer ran on them); the target is 0 false majors.
+# Left: khuedoan's Tailscale PR gets an overlap with its WireGuard and Cloudflare Tunnel (the stack labels count a
+# second VPN as an overlap, the PR label does not); missed: two manual-steps PRs (a kubectl-run script; an SSM
+# parameter nobody creates) and khuedoan's Actual Budget PVC (its backups are a Makefile list, not manifests).
+# Figures: `python bench/bench.py`, sections [prs_*].
 PR_FLOORS = {
-    "homelab": {"false_majors": 2, "missed_majors": 2, "verdict_accuracy": 0.95},
-    "khuedoan-homelab": {"false_majors": 2, "missed_majors": 1, "verdict_accuracy": 0.83},
+    "homelab": {"false_majors": 0, "missed_majors": 2, "verdict_accuracy": 0.98},
+    "khuedoan-homelab": {"false_majors": 1, "missed_majors": 1, "verdict_accuracy": 0.91},
 }
 
 
