@@ -60,7 +60,7 @@ QUESTION = "restart the relay during sensor calibration within torque limits"
 
 
 def _restart_sections(knowledge: Knowledge) -> list[str]:
-    hits = knowledge.search(QUESTION, k=10, sources={"repo"})
+    hits = knowledge.search(QUESTION, k=10, sources={"repo"}, per_file=None)  # by score: one file's sections in turn
     return [h.chunk.path for h in hits if h.chunk.section.endswith("Restart the relay")]
 
 

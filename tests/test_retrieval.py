@@ -5,7 +5,8 @@ they share few words with the file's headings; retrieval was tuned on them. Targ
 recall@1 ≥ 0.8. Two held-out sets were written later by someone who never ran the retriever, to measure what the
 tuning is worth on questions it has not seen: corpus-questions-heldout.yaml (40) and corpus-questions-heldout2.yaml
 (36, with more questions on values deep in long YAML files). They do not reach the issue's targets, so their floors
-sit just under the figures reached, so that a regression fails."""
+sit just under the figures reached, so that a regression fails. A third blind set (corpus-questions-blind3.yaml, 32)
+was written and committed before the levers of its session were measured, and was never tuned on."""
 
 from __future__ import annotations
 
@@ -24,11 +25,13 @@ HELD_OUT = yaml.safe_load((PROJECT / "evals" / "retrieval" / "corpus-questions-h
 HELD_OUT_2 = yaml.safe_load((PROJECT / "evals" / "retrieval" / "corpus-questions-heldout2.yaml").read_text())[
     "questions"
 ]
-ALL = QUESTIONS + HELD_OUT + HELD_OUT_2
+# Written (and committed) before the session that tuned the current retriever ran anything on it; never tuned on.
+BLIND_3 = yaml.safe_load((PROJECT / "evals" / "retrieval" / "corpus-questions-blind3.yaml").read_text())["questions"]
+ALL = QUESTIONS + HELD_OUT + HELD_OUT_2 + BLIND_3
 
 
 def test_question_sets_are_large_half_paraphrased_and_disjoint() -> None:
-    for questions in (QUESTIONS, HELD_OUT, HELD_OUT_2):
+    for questions in (QUESTIONS, HELD_OUT, HELD_OUT_2, BLIND_3):
         assert len(questions) >= 30
         assert sum(q["style"] == "paraphrased" for q in questions) >= len(questions) // 2
     assert len({q["question"] for q in ALL}) == len(ALL)
@@ -40,23 +43,36 @@ def test_every_expected_file_is_in_the_corpus(corpus_repo: Path) -> None:
     assert not missing
 
 
+# Floors sit about one question under the figures measured (2026-11-30, plain-words embedding text, one chunk per
+# file before a file's others, dense weight 0.35): tuning 0.841/0.957/0.888, held-out 0.800/0.975/0.880, held-out 2
+# 0.722/0.861/0.785, blind 3 0.906/0.938/0.922 (recall@1/recall@5/MRR). Before: 0.812/0.957/0.869,
+# 0.750/0.925/0.824, 0.722/0.833/0.773, 0.844/0.906/0.875.
 def test_recall_and_mrr_on_the_corpus(corpus_index: Settings) -> None:
     m = retrieval_metrics(Knowledge(corpus_index), QUESTIONS)
     assert m.recall_at_5 >= 0.95, f"recall@5 {m.recall_at_5}"
-    assert m.recall_at_1 >= 0.8, f"recall@1 {m.recall_at_1}"
-    assert m.mrr >= 0.86, f"MRR {m.mrr}"
+    assert m.recall_at_1 >= 0.82, f"recall@1 {m.recall_at_1}"
+    assert m.mrr >= 0.87, f"MRR {m.mrr}"
 
 
 def test_recall_and_mrr_on_the_held_out_questions(corpus_index: Settings) -> None:
     knowledge = Knowledge(corpus_index)
     m = retrieval_metrics(knowledge, HELD_OUT)
-    assert m.recall_at_5 >= 0.9, f"recall@5 {m.recall_at_5}"
-    assert m.recall_at_1 >= 0.725, f"recall@1 {m.recall_at_1}"
-    assert m.mrr >= 0.8, f"MRR {m.mrr}"
+    assert m.recall_at_5 >= 0.95, f"recall@5 {m.recall_at_5}"
+    assert m.recall_at_1 >= 0.775, f"recall@1 {m.recall_at_1}"
+    assert m.mrr >= 0.86, f"MRR {m.mrr}"
     m = retrieval_metrics(knowledge, HELD_OUT_2)
-    assert m.recall_at_5 >= 0.8, f"recall@5 {m.recall_at_5}"
+    assert m.recall_at_5 >= 0.83, f"recall@5 {m.recall_at_5}"
     assert m.recall_at_1 >= 0.69, f"recall@1 {m.recall_at_1}"
-    assert m.mrr >= 0.74, f"MRR {m.mrr}"
+    assert m.mrr >= 0.77, f"MRR {m.mrr}"
+
+
+def test_recall_and_mrr_on_the_third_blind_set(corpus_index: Settings) -> None:
+    """corpus-questions-blind3.yaml was committed before any lever of its session was measured; not tuned on."""
+    m = retrieval_metrics(Knowledge(corpus_index), BLIND_3)
+    assert m.questions == 32
+    assert m.recall_at_5 >= 0.9, f"recall@5 {m.recall_at_5}"
+    assert m.recall_at_1 >= 0.87, f"recall@1 {m.recall_at_1}"
+    assert m.mrr >= 0.9, f"MRR {m.mrr}"
 
 
 def test_exact_names_are_found(corpus_index: Settings) -> None:

@@ -82,4 +82,83 @@ def test_floor_on_the_second_corpus_repos_blind_questions(tmp_path: Path) -> Non
     IndexStore(settings).build(KHUEDOAN)
     m = retrieval_metrics(Knowledge(settings), yaml.safe_load(BLIND.read_text(encoding="utf-8"))["questions"])
     assert m.questions == 30
-    assert m.recall_at_5 >= 0.85 and m.recall_at_1 >= 0.55 and m.mrr >= 0.68, m
+    assert m.recall_at_5 >= 0.9 and m.recall_at_1 >= 0.63 and m.mrr >= 0.75, m  # measured 0.933 / 0.667 / 0.775
+
+
+LONG_DOC = "# Token rotation\n\n" + "".join(
+    f"## Rotate the cloud API token, step {n}\n\nRotate the cloud API token in the parameter store, part {n}.\n"
+    "Then force the ExternalSecret to refresh so the new token is used.\n\n"
+    for n in range(1, 7)
+)
+OTHER_DOC = (
+    "# DNS provider\n\nThe cloud API token is read by external-dns from the parameter store; rotate it there and\n"
+    "restart external-dns.\n"
+)
+LICENCE = "MIT License\n\nPermission is hereby granted to rotate, copy and use the cloud API token of this software.\n"
+
+
+@pytest.fixture(scope="module")
+def diverse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("diverse")
+    repo = root / "repo"
+    for path, text in {
+        "docs/runbooks/rotate-token.md": LONG_DOC,
+        "docs/dns.md": OTHER_DOC,
+        "LICENSE": LICENCE,
+    }.items():
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text(text, encoding="utf-8")
+    IndexStore(settings_for(root / "index", repo=repo)).build(repo)
+    return repo, root / "index"
+
+
+def test_one_file_does_not_fill_the_top_k(diverse: tuple[Path, Path]) -> None:
+    repo, index = diverse
+    knowledge = Knowledge(settings_for(index, repo=repo))
+    query = "how do I rotate the cloud API token"
+    by_score = [h.chunk.path for h in knowledge.search(query, k=20, sources={"repo"}, per_file=None)]
+    assert by_score[:3] == ["docs/runbooks/rotate-token.md"] * 3  # control: by score alone the long doc fills it
+    paths = [h.chunk.path for h in knowledge.search(query, k=20, sources={"repo"})]
+    assert paths[0] == "docs/runbooks/rotate-token.md" and "docs/dns.md" in paths[:2]
+    assert sorted(paths) == sorted(by_score)  # the doc's other sections are moved down, not dropped
+
+
+def test_a_licence_ranks_below_what_it_ranked_but_is_found_by_name(
+    diverse: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, index = diverse
+    query = "may I copy and rotate the cloud API token"
+
+    def licence(k: Knowledge) -> tuple[int, float]:
+        hits = k.search(query, k=20, sources={"repo"}, per_file=None)
+        return next((n, h.score) for n, h in enumerate(hits) if h.chunk.path == "LICENSE")
+
+    rank, score = licence(Knowledge(settings_for(index, repo=repo)))
+    monkeypatch.setattr(retrieval, "BOILERPLATE_PENALTY", 0.0)  # control: without it the licence ranks higher
+    rank_before, score_before = licence(Knowledge(settings_for(index, repo=repo)))
+    assert score_before - score == pytest.approx(0.3, abs=0.01) and rank > rank_before
+    monkeypatch.undo()
+    top = Knowledge(settings_for(index, repo=repo)).search("MIT License permission", k=1, sources={"repo"})
+    assert top[0].chunk.path == "LICENSE"
+
+
+def test_the_embedding_text_is_plain_words_with_the_title_once() -> None:
+    from assistant.knowledge_base.chunking import chunk_file
+    from assistant.knowledge_base.index import embedding_text
+
+    md = (
+        "# Network Policy\n\n## Profiles\n\n| Profile | Egress |\n|---|---|\n| `isolated` | **DNS only** |\n\n"
+        "```bash\nhubble observe\n```\n"
+    )
+    section = next(c for c in chunk_file(md, "docs/np.md").chunks if c.section.endswith("Profiles"))
+    text = embedding_text(section)
+    assert text.splitlines()[0] == "Network Policy > Profiles (docs np)"
+    assert "Profile | Egress" in text and "isolated | DNS only" in text and "hubble observe" in text
+    assert not any(mark in text for mark in ("`", "**", "|---", "```"))
+    yml = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: policy\n  namespace: kube-system\n"
+        "data:\n  maxPodLifeTimeSeconds: '86400'\n"
+    )
+    text = embedding_text(chunk_file(yml, "k/policy.yaml").chunks[0])
+    assert text.splitlines()[0].startswith("ConfigMap policy kube-system")
+    assert "max Pod Life Time Seconds: 86400" in text and "apiVersion" not in text and "api Version" not in text

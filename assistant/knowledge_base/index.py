@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import time
@@ -41,7 +42,7 @@ from assistant.stack.overrides import with_overrides
 from assistant.stack.store import catalog_digest, discover, load_cache, save_cache
 from assistant.stack.view import Stack
 
-INDEX_VERSION = 3  # 3: long YAML resources split into parts; HNSW search widened
+INDEX_VERSION = 4  # 3: long YAML resources split into parts; HNSW search widened. 4: plain-words embedding text
 WRITE_BATCH = 1000
 # A homelab repo is a few thousand chunks: a wide search makes the approximate neighbours all but exact, so results
 # do not shift between two builds of the same files (with Chroma's defaults about 1% of the top 60 did).
@@ -59,15 +60,58 @@ def make_embedder(settings: Settings) -> Embedder:
     return MiniLMEmbedder(max_tokens=settings.embed_max_tokens)
 
 
+_TABLE_RULE = re.compile(r"^\|?[\s:|-]*-[\s:|-]*\|?$")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_YAML_HEAD_KEY = re.compile(r"^(?:api ?Version|kind|metadata|name|namespace):")
+
+
+def _plain_markdown(text: str) -> str:
+    """Markdown without the markup the model would spend its window on: table rules, pipes, fences, emphasis."""
+    out = []
+    for line in text.split("\n"):
+        bare = line.strip()
+        if bare.startswith("```") or (_TABLE_RULE.match(bare) and "-" in bare):
+            continue
+        line = re.sub(r"\s*\|\s*", " | ", line).strip(" |")
+        line = re.sub(r"^#+\s*", "", re.sub(r"[`*]+", "", line))
+        out.append(line)
+    return re.sub(r"\n{2,}", "\n", "\n".join(out))
+
+
+def _plain_yaml(text: str) -> str:
+    """YAML as words: camelCase keys split, quotes, brackets and list dashes dropped, and the apiVersion, kind, name
+    and namespace lines the head already says left out."""
+    out = []
+    for line in text.split("\n"):
+        bare = line.strip()
+        if not bare or bare == "---" or bare.startswith("# yaml-language-server"):
+            continue
+        bare = re.sub(r"^-\s+", "", re.sub(r"[\"'{}\[\]]", "", _CAMEL.sub(" ", bare)))
+        if _YAML_HEAD_KEY.match(bare) and len(bare) <= 60:
+            continue
+        out.append(bare)
+    return "\n".join(out)
+
+
 def embedding_text(chunk: Chunk) -> str:
-    """What the embedding model sees: where the chunk lives and what it is, then its start."""
+    """What the embedding model sees in its 128-token window: where the chunk lives and what it is (the title once:
+    a section path already starts with it), then its start as plain words. Markup, table rules and YAML syntax took
+    a good part of the window; as words the same window reads further (measured on the retrieval sets: recall@1
+    0.812 -> 0.841 on the tuning set, 0.750 -> 0.775 and 0.844 -> 0.875 on two blind sets)."""
     where = chunk.path.rsplit(".", 1)[0].replace("/", " ").replace("-", " ").replace("_", " ")
     if chunk.kind == "yaml" and chunk.extra.get("k8s_kind"):
         e = chunk.extra
         head = f"{e['k8s_kind']} {e['k8s_name']} {e.get('k8s_namespace', '')} ({where})"
     else:
-        head = f"{chunk.extra.get('title', '')} {chunk.section} ({where})"
-    return f"{head}\n{chunk.text}"
+        title, section = chunk.extra.get("title", ""), chunk.section
+        head = f"{section if title and section.startswith(title) else f'{title} {section}'.strip()} ({where})"
+    if chunk.kind == "markdown":
+        body = _plain_markdown(chunk.text)
+    elif chunk.kind == "yaml":
+        body = _plain_yaml(chunk.text)
+    else:
+        body = chunk.text
+    return f"{head}\n{body}"
 
 
 def keyword_text(chunk: Chunk) -> str:

@@ -14,7 +14,7 @@ from assistant.errors import IndexMissingError
 from assistant.knowledge_base.chunking import chunk_file
 from assistant.knowledge_base.framework import Rubric, load_rubric
 from assistant.knowledge_base.index import IndexStore
-from assistant.knowledge_base.retrieval import Retriever
+from assistant.knowledge_base.retrieval import PER_FILE, Retriever
 from assistant.models import Chunk, Citation, Hit, Source
 from assistant.stack.catalog import RoleCatalog, load_catalog
 from assistant.stack.inventory import Inventory
@@ -120,10 +120,13 @@ class Knowledge:
                 return found
         return self.builtin_chunks.get(cid)
 
-    def search(self, query: str, k: int = 5, sources: set[Source] | None = None) -> list[Hit]:
+    def search(
+        self, query: str, k: int = 5, sources: set[Source] | None = None, per_file: int | None = PER_FILE
+    ) -> list[Hit]:
+        """The top k chunks; one repo file's further chunks come after other files' best (`per_file`, None: off)."""
         if self.retriever is None:
             return []
-        return self.retriever.search(query, k=k, sources=sources)
+        return self.retriever.search(query, k=k, sources=sources, per_file=per_file)
 
     def citation(self, cid: str, excerpt_width: int = 280) -> Citation | None:
         chunk = self.chunk(cid)

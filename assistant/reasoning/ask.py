@@ -249,11 +249,14 @@ def answer_offline(question: str, knowledge: Knowledge, k: int = 12) -> Answer:
     query = question
     if len(question) > QUERY_CHARS:
         query = question[:QUERY_CHARS]
-        notes.append(f"The question is {len(question):,} characters long; its first {QUERY_CHARS:,} were searched.")
+        notes.append(
+            f"The question is {len(question):,} characters long; its first {QUERY_CHARS:,} were searched"
+            " (to review a plan that long: `assistant review --proposal FILE`)."
+        )
     if foreign_language(query):
         notes.append("The question does not read as English and the sources are English: a best-effort match.")
     knowledge.require_index()
-    pool = knowledge.search(query, k=POOL)  # the best file's other sections, for the lead
+    pool = knowledge.search(query, k=POOL, per_file=None)  # with the best file's other sections, for the lead
     hits = pool[:k]
     words = set(tokenize(query)) - _GENERIC
     if not hits:
@@ -347,7 +350,7 @@ def answer_question(question: str, knowledge: Knowledge, settings: Settings) -> 
     from assistant.reasoning.chain import answer_with_llm
 
     try:
-        return answer_with_llm(question, offline, knowledge, settings)
+        return answer_with_llm(question[:QUERY_CHARS], offline, knowledge, settings)  # a long paste: its opening
     except AssistantError as exc:
         offline.notes.append(f"Offline answer: the LLM was unavailable ({exc}).")
         return offline
