@@ -101,3 +101,28 @@ def test_the_cli_gives_one_line_errors_not_tracebacks(example_index: tuple) -> N
     big = run(["ask", "-", "--format", "markdown"], settings.index_dir, paste)
     assert big.returncode == 0 and "Traceback" not in big.stderr and "characters long" in big.stdout
 
+
+PLAN = (
+    "We plan to deploy Redis next to Authentik with a single replica on a hostPath volume, exposed through an "
+    "Ingress, with the image tag latest and the password in a plain Secret in git. Backups are not planned yet. "
+)
+
+
+def test_a_huge_paste_is_answered_by_its_opening_not_reviewed_line_by_line(example_index: tuple) -> None:
+    """A 100 KB paste with no question used to route to a review that read every line (about 2 minutes); it is now
+    answered from its opening, with the hint to review a plan that long as a file. A short plan is still reviewed."""
+    import time
+
+    from assistant.reasoning.intent import PASTE_CHARS, route
+
+    paste = PLAN * (100_000 // len(PLAN) + 1)
+    assert len(paste) > 100_000 and route(paste).route == "both" and "paste" in route(paste).reason
+    assert route(PLAN * 3).route == "review"  # control: the same plan at proposal length is reviewed
+    assert route(PLAN * (PASTE_CHARS // len(PLAN) - 1)).route == "review"
+    settings, _ = example_index
+    t0 = time.perf_counter()
+    res = run(["ask", "-", "--format", "markdown"], settings.index_dir, paste.encode())
+    took = time.perf_counter() - t0
+    assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
+    assert "characters long" in res.stdout and "review --proposal" in res.stdout + res.stderr
+    assert took < 60, f"{took:.1f}s"

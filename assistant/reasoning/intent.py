@@ -9,7 +9,11 @@ on a labelled set (evals/routing/utterances.yaml). The signals:
 - an *evaluation* of a change ("should we add", "is it OK to", "would it be a good idea", "what if we"):
   a question about a plan, so both.
 
-An operational task ("restore", "resize", "pin", "silence", "rotate") is a how-to, not a stack change."""
+An operational task ("restore", "resize", "pin", "silence", "rotate") is a how-to, not a stack change.
+
+A paste longer than PASTE_CHARS is routed by its opening and never reviewed from `ask` (a review reads every line:
+about 2 minutes for 100 KB): a plan that long is answered from its opening, with the hint to review it as a file
+(`assistant review --proposal`)."""
 
 from __future__ import annotations
 
@@ -19,6 +23,9 @@ from typing import Literal
 from pydantic import BaseModel
 
 Route = Literal["answer", "review", "both"]
+PASTE_CHARS = (
+    20_000  # a proposal is a few KB; past this a message is a paste (a log, a whole doc), answered by its opening
+)
 
 # Verbs that change what the stack runs or how it is built.
 _CHANGE = (
@@ -103,6 +110,14 @@ def route(text: str) -> Intent:
     body = text.strip()
     if not body:
         return Intent(route="answer", reason="empty", fallback=True)
+    if len(body) > PASTE_CHARS:  # read by its opening; a plan that long is answered, and its review offered
+        opening = route(body[:PASTE_CHARS])
+        if opening.route != "review":
+            return opening
+        return Intent(
+            route="both",
+            reason=f"a {len(body):,}-character paste: answered from its opening; review a plan that long as a file",
+        )
     prose = "\n".join(line for line in body.splitlines() if not re.match(r"^\s+\S|^\s*[-\w]+:\s", line)) or body
     manifest = bool(_MANIFEST.search(body))
     structured = len(_STRUCTURED.findall(body)) >= 2
