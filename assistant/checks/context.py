@@ -13,6 +13,7 @@ from assistant.checks.registry import CheckSpec, load_checks
 from assistant.inputs.diff import ChangedFile, PullRequest
 from assistant.inputs.manifests import Document, LDict, parse_documents
 from assistant.inputs.safe_yaml import Budget, YAMLLimitError
+from assistant.knowledge_base.files import walk_repo
 from assistant.models import Finding, Location, Severity
 from assistant.reasoning.redaction import redact
 
@@ -89,18 +90,13 @@ def build_context(pr: PullRequest, repo: Path | None) -> Context:
             if bad and f.path not in ctx.malformed:
                 ctx.malformed.append(f.path)
     if repo is not None and repo.is_dir():
+        # the same walk the index and stack discovery use: skipped folders, no symlinks, size caps, no generated files
         changed = {f.path for f in pr.files}
-        for path in repo.rglob("*"):
-            rel = path.relative_to(repo).as_posix()
-            if rel in changed or "/." in f"/{rel}" or not path.is_file():
+        for file in walk_repo(repo).files:
+            if file.path in changed or "/." in f"/{file.path}":
                 continue
-            if path.is_symlink() and not path.resolve().is_relative_to(repo.resolve()):
-                continue  # context never reads outside the repo
-            if YAML.search(rel) or rel.endswith((".md", ".tftest.hcl")):
-                try:
-                    ctx.repo_texts[rel] = path.read_text(encoding="utf-8")
-                except (UnicodeDecodeError, OSError):
-                    continue
+            if YAML.search(file.path) or file.path.endswith((".md", ".tftest.hcl")):
+                ctx.repo_texts[file.path] = file.text
     return ctx
 
 
