@@ -181,6 +181,8 @@ def bench_prs(work: Path) -> dict[str, dict[str, float]]:
         score_prs(labels, repo.parent / "prs", repo, settings, knowledge)  # warm-up
         result = score_prs(labels, repo.parent / "prs", repo, settings, knowledge)
         times = sorted(o.seconds for o in result.outcomes)
+        blind_dir = PROJECT / "evals/prs/blind" / name  # hand-written PRs labelled before the reviewer ran on them
+        blind = score_prs(load_labels(blind_dir.with_suffix(".labels.yaml")), blind_dir, repo, settings, knowledge)
         out[f"prs_{name}"] = {
             "prs": result.prs,
             "verdict_accuracy": round(result.verdict_accuracy, 3),
@@ -194,6 +196,12 @@ def bench_prs(work: Path) -> dict[str, dict[str, float]]:
                 f"scores_{k}": v  # type: ignore[misc]
                 for k, v in score_spread([(o.expected_verdict, o.score) for o in result.outcomes]).items()
             },
+            "at_labelled_line": round(result.at_labelled_line, 3),
+            "blind_prs": blind.prs,
+            "blind_verdict_accuracy": round(blind.verdict_accuracy, 3),
+            "blind_false_majors": blind.false_majors,
+            "blind_missed_majors": f"{blind.missed_majors} of {blind.labelled_majors}",  # type: ignore[dict-item]
+            "blind_at_labelled_line": round(blind.at_labelled_line, 3),
             "review_p50_s": round(pct(times, 0.5), 3),
             "review_max_s": round(times[-1], 3),
             "false": "; ".join(f"{o.patch[:8]} {', '.join(o.false_majors)}" for o in result.outcomes if o.false_majors)

@@ -46,6 +46,7 @@ class PROutcome(BaseModel):
     majors: list[str]  # "category@path:line" of each major or blocker finding
     false_majors: list[str]
     missed: list[str]  # labelled categories no major finding raised
+    at_line: int = 0  # labelled findings raised in their category at the labelled file and line
     unlocated: int  # findings with no path or no line
     seconds: float = 0.0  # the review's own time (warm)
 
@@ -59,6 +60,7 @@ class PRScore(BaseModel):
     mean_precision: float  # per PR: true majors / majors raised (1.0 where none is raised)
     findings: int
     located: float  # share of findings with a path and a line
+    at_labelled_line: float  # share of labelled findings raised at their labelled file and line
     zero_scores: int
     score_ordering: float | None  # pairwise: PRs labelled approve score above those labelled revise, above reject
     outcomes: list[PROutcome]
@@ -72,7 +74,9 @@ def outcome(label: LabelledPR, verdict: Verdict) -> PROutcome:
     wanted = {f.category for f in label.findings}
     majors = [f for f in verdict.findings if f.severity in MAJOR]
     where = [f"{f.category}@{f.location.path}:{f.location.line}" if f.location else f.category for f in majors]
+    raised = {(f.category, f.location.path, f.location.line) for f in majors if f.location}
     return PROutcome(
+        at_line=sum((f.category, f.path, f.line) in raised for f in label.findings),
         patch=label.patch,
         expected_verdict=label.verdict,
         verdict=verdict.verdict,
@@ -107,6 +111,7 @@ def score_prs(labels: PRLabels, prs_dir: Path, repo: Path, settings: Settings, k
         mean_precision=sum(precisions) / max(len(precisions), 1),
         findings=findings,
         located=(findings - unlocated) / findings if findings else 1.0,
+        at_labelled_line=sum(o.at_line for o in outcomes) / max(sum(len(x.findings) for x in labels.prs), 1),
         zero_scores=sum(o.score == 0 for o in outcomes),
         score_ordering=score_ordering([(o.expected_verdict, o.score) for o in outcomes]),
         outcomes=outcomes,

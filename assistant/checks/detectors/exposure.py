@@ -5,6 +5,7 @@ convention the checklist uses."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from assistant.checks.context import YAML, Context, finding, line_of
 from assistant.inputs.manifests import Document, walk
@@ -14,13 +15,19 @@ from assistant.stack.view import Stack
 NETWORK_POLICY_KINDS = {"NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "AuthorizationPolicy"}
 
 
-def ingress(ctx: Context, doc: Document, stack: Stack) -> list[Finding]:
+def _routes_instead(stack: Stack) -> str | None:
+    """Why an Ingress is off-pattern here, or None where Ingress is the repo's own pattern (more Ingresses than
+    HTTPRoutes, or no HTTPRoute at all next to a controller it runs in the ingress role, Ingresses then living in
+    chart values)."""
     routes, ingresses = stack.inventory.kinds.get("HTTPRoute", 0), stack.inventory.kinds.get("Ingress", 0)
-    # where Ingress is the repo's own pattern (more Ingresses than HTTPRoutes, or no HTTPRoute at all next to a
-    # controller it runs in the ingress role, Ingresses then living in chart values), it is no finding
     if routes < ingresses or (routes == 0 and stack.inventory.incumbents("ingress")):
+        return None
+    return f"this repo routes through {routes} Gateway API HTTPRoutes" if routes else "the framework's pattern"
+
+
+def ingress(ctx: Context, doc: Document, stack: Stack) -> list[Finding]:
+    if (where := _routes_instead(stack)) is None:
         return []
-    where = f"this repo routes through {routes} Gateway API HTTPRoutes" if routes else "the framework's pattern"
     return [
         finding(
             "network-exposure",
@@ -29,6 +36,30 @@ def ingress(ctx: Context, doc: Document, stack: Stack) -> list[Finding]:
             ctx.location(doc, doc.key_line("kind")),
         )
     ]
+
+
+def ingress_in_values(ctx: Context, doc: Document, stack: Stack) -> list[Finding]:
+    """A chart's own Ingress switched on in values the PR adds (`ingress: {enabled: true}`, or app-template's named
+    `ingress: {app: {hosts: …}}`), where the repo routes through HTTPRoutes."""
+    if doc.kind not in ("", "HelmRelease") or (where := _routes_instead(stack)) is None:
+        return []
+    for trail, value in walk(doc.data):
+        if not (trail and trail[-1] == "ingress" and isinstance(value, dict)) or value.get("enabled") is False:
+            continue
+        named = [v for v in value.values() if isinstance(v, dict) and "hosts" in v and v.get("enabled") is not False]
+        line = line_of(doc, trail)
+        if (value.get("enabled") is True or named) and ctx.adds(doc, line):
+            release = doc.name or Path(doc.path).stem
+            return [
+                finding(
+                    "network-exposure",
+                    f"values-ingress:{doc.path}",
+                    f"{release}: the chart's Ingress is switched on ({'.'.join(trail)}) instead of a Gateway API "
+                    f"HTTPRoute ({where}).",
+                    ctx.location(doc, line),
+                )
+            ]
+    return []
 
 
 def service_type(ctx: Context, doc: Document, stack: Stack) -> list[Finding]:
@@ -44,6 +75,29 @@ def service_type(ctx: Context, doc: Document, stack: Stack) -> list[Finding]:
             ctx.location(doc, doc.key_line("spec", "type")),
         )
     ]
+
+
+def service_type_in_values(ctx: Context, doc: Document, stack: Stack) -> list[Finding]:
+    """A chart's Service made a NodePort in values the PR adds (`service: {type: NodePort}`, or app-template's named
+    `service: {main: {type: NodePort}}`)."""
+    if doc.kind not in ("", "HelmRelease"):
+        return []
+    out = []
+    for trail, value in walk(doc.data):
+        if not (len(trail) >= 2 and trail[-1] == "type" and value == "NodePort") or "service" not in trail[-3:-1]:
+            continue
+        line = line_of(doc, trail)
+        if ctx.adds(doc, line):
+            out.append(
+                finding(
+                    "network-exposure",
+                    f"values-nodeport:{doc.path}:{'.'.join(trail)}",
+                    f"{doc.name or Path(doc.path).stem}: the chart's Service is a NodePort ({'.'.join(trail)}), "
+                    "reachable on every node outside the Gateway.",
+                    ctx.location(doc, line),
+                )
+            )
+    return out
 
 
 def host_network(ctx: Context, doc: Document, stack: Stack) -> list[Finding]:

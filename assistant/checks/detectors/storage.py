@@ -45,7 +45,8 @@ def hostpath_and_emptydir(ctx: Context, doc: Document, stack: Stack) -> list[Fin
                 f"{doc.path}:{name}",
                 f"Volume {name or '?'} ({', '.join(p for p in paths if p) or 'no mount path'}) is a {kind}: "
                 "data there is lost when the pod moves.",
-                ctx.location(doc, line_of(doc, (*trail, kind) if kind in value else trail)),
+                # the line that declares it: app-template's `type: hostPath`, else the `hostPath:` key
+                ctx.location(doc, line_of(doc, (*trail, "type" if value.get("type") == kind else kind))),
             )
         )
     return out
