@@ -311,7 +311,12 @@ def main() -> None:
         settings, figures["index"] = bench_index(repo, work)
         figures["index"]["repo"] = str(repo.relative_to(PROJECT.parent))  # type: ignore[assignment]
         if repo == CORPUS:
-            sets = ("corpus-questions", "corpus-questions-heldout", "corpus-questions-heldout2", "corpus-questions-blind3")
+            sets = (
+                "corpus-questions",
+                "corpus-questions-heldout",
+                "corpus-questions-heldout2",
+                "corpus-questions-blind3",
+            )
             names = ("search", "search_held_out", "search_held_out_2", "search_blind_3")
             for name, file in zip(names, sets, strict=True):
                 qs = yaml.safe_load((PROJECT / f"evals/retrieval/{file}.yaml").read_text())["questions"]
