@@ -335,6 +335,21 @@ async def test_switch_model_without_an_llm_only_notifies(example_knowledge: Know
         assert any("No LLM is configured" in n.message for n in app._notifications)
 
 
+async def test_a_proposal_file_is_reviewed_even_when_it_asks_questions(example_knowledge: Knowledge) -> None:
+    """`assistant chat --proposal FILE` is a review request: the example proposal routes as "both" when typed, but
+    given as a file it is reviewed at once, as `assistant review --proposal` does."""
+    from assistant.reasoning.intent import route
+
+    text = (PROJECT / "examples" / "proposals" / "redis-for-authentik.md").read_text()
+    assert route(text).route == "both"
+    app = make_app(example_knowledge, proposal=text)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        verdict = app.main.conversation.verdict
+    assert verdict is not None and verdict.subject.title == "Redis for Authentik"
+
+
 async def test_initial_proposal_and_pr_option(example_knowledge: Knowledge, monkeypatch: pytest.MonkeyPatch) -> None:
     app = make_app(example_knowledge, proposal=BAD)
     async with app.run_test(size=SIZE) as pilot:

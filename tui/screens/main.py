@@ -92,8 +92,9 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.session.engine_label
-        if self._initial:
-            self.submit(self._initial)
+        if self._initial:  # `assistant chat --proposal FILE` asks for a review: no routing, as `review --proposal`
+            self.pane.add_turns([self.conversation.submit(self._initial)])
+            self.start_review()
         elif self._pr:
             self.start_pr_review(self._pr)
         else:
