@@ -39,12 +39,13 @@ def hostpath_and_emptydir(ctx: Context, doc: Document, stack: Stack) -> list[Fin
         where = " ".join([name, *paths])
         if kind == "emptyDir" and (SCRATCH.search(where) or not DATA_MOUNT.search(where)):
             continue
+        mounted = ", ".join(p for p in paths if p) or "no mount path"
+        article = "an" if kind == "emptyDir" else "a"
         out.append(
             finding(
                 "ephemeral-storage",
                 f"{doc.path}:{name}",
-                f"Volume {name or '?'} ({', '.join(p for p in paths if p) or 'no mount path'}) is a {kind}: "
-                "data there is lost when the pod moves.",
+                f"Volume {name or '?'} ({mounted}) is {article} {kind}: data there is lost when the pod moves.",
                 # the line that declares it: app-template's `type: hostPath`, else the `hostPath:` key
                 ctx.location(doc, line_of(doc, (*trail, "type" if value.get("type") == kind else kind))),
             )
