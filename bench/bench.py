@@ -178,7 +178,8 @@ def bench_prs(work: Path) -> dict[str, dict[str, float]]:
         inventory = discover(repo, load_catalog(settings.catalog_path), catalog_digest(settings.catalog_path))[0]
         knowledge = Knowledge(settings, inventory=inventory.inventory)
         labels = load_labels(PROJECT / f"evals/prs/{name}.labels.yaml")
-        score_prs(labels, repo.parent / "prs", repo, settings, knowledge)  # warm-up
+        warm_up = labels.model_copy(update={"prs": labels.prs[:1]})  # one PR loads the rubric, checks and catalog
+        score_prs(warm_up, repo.parent / "prs", repo, settings, knowledge)
         result = score_prs(labels, repo.parent / "prs", repo, settings, knowledge)
         times = sorted(o.seconds for o in result.outcomes)
         blind_dir = PROJECT / "evals/prs/blind" / name  # hand-written PRs labelled before the reviewer ran on them

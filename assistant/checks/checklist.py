@@ -94,7 +94,7 @@ def checklist(ctx: Context, app: str) -> tuple[list[ChecklistItem], list[Finding
                 f"profile-label:{app}",
                 f"Namespace {app} has no network-policy profile label: default deny leaves it "
                 "either unreachable or hand-patched.",
-                ctx.location(ns, ns.key_line("metadata")) or ctx.nearest(ns.path, ns.key_line("metadata")),
+                ctx.at(ns, ns.key_line("metadata")),
                 component="cilium",
                 suggestion="Label the namespace with its network-policy profile "
                 "(e.g. network-policy.homelab/profile: internal).",

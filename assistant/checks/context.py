@@ -57,10 +57,11 @@ class Context:
 
     def location(self, doc: Document, line: int | None) -> Location | None:
         """A location only when the line is one the PR adds; otherwise null rather than a wrong one."""
-        f = self.file(doc.path)
-        if f is None or line is None or line not in f.added_lines:
-            return None
-        return Location(path=doc.path, line=line)
+        return Location(path=doc.path, line=line) if line is not None and self.adds(doc, line) else None
+
+    def at(self, doc: Document, line: int | None) -> Location | None:
+        """The line when the PR adds it, else the changed line nearest to it."""
+        return self.location(doc, line) or self.nearest(doc.path, line)
 
 
 def build_context(pr: PullRequest, repo: Path | None) -> Context:
@@ -109,15 +110,7 @@ def _documents(text: str) -> list[tuple[int, str]]:
 
 def repo_docs_for(ctx: Context, namespace: str) -> list[Document]:
     """The repo's documents that mention a namespace (parsed on demand)."""
-    out: list[Document] = []
-    needle = re.compile(rf"\b{re.escape(namespace)}\b")
-    for rel, text in ctx.repo_texts.items():
-        if YAML.search(rel) and needle.search(text):
-            try:
-                out.extend(parse_documents(text, rel)[0])
-            except YAMLLimitError:  # a repo file past the YAML bounds is no context, and costs nothing
-                continue
-    return out
+    return repo_documents(ctx, "", rf"\b{re.escape(namespace)}\b")
 
 
 def repo_documents(ctx: Context, must: str, needle: str) -> list[Document]:

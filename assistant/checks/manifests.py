@@ -11,7 +11,7 @@ from assistant.checks.context import Context, build_context
 from assistant.checks.detectors import run_detectors
 from assistant.checks.detectors.secrets import secret_values
 from assistant.checks.registry import load_checks
-from assistant.models import ChecklistItem, Finding, Location
+from assistant.models import ChecklistItem, Finding
 from assistant.stack.view import Stack
 
 __all__ = [
@@ -56,7 +56,7 @@ def locate(findings: list[Finding], ctx: Context) -> list[Finding]:
         named = next((f for f in files if f.path in text), None) or next(
             (f for f in files if re.search(rf"\b{re.escape(Path(f.path).parent.name)}\b", text)), files[0]
         )
-        finding.location = Location(path=named.path, line=min(named.added_lines))
+        finding.location = ctx.nearest(named.path, None)  # its first added line
     return findings
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.checks.context import Context, finding
-from assistant.models import Finding, Location
+from assistant.models import Finding
 from assistant.stack.view import Stack
 
 
@@ -18,6 +18,6 @@ def untested_modules(ctx: Context, stack: Stack) -> list[Finding]:
         )
         if not tested:
             first = next(f for f in ctx.pr.reviewed if f.path.startswith(module))
-            where = Location(path=first.path, line=min(first.added_lines)) if first.added_lines else None
+            where = ctx.nearest(first.path, None)  # its first added line
             out.append(finding("missing-tests", module, f"{module} has no .tftest.hcl tests.", where))
     return out

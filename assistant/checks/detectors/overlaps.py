@@ -35,7 +35,7 @@ def overlap_finding(
         f"{incumbents[0].tool}:{tool}",
         f"{how[0].upper()}{how[1:]} adds {name} ({stack.role_label(role)}); this repo already runs "
         f"{'; '.join(e.label() for e in incumbents)}.",
-        ctx.location(doc, line) or ctx.nearest(doc.path, line),
+        ctx.at(doc, line),
         component=incumbents[0].tool,
         suggestion=f"Use {' or '.join(e.name for e in incumbents)} instead of running {name} next to it.",
     )
