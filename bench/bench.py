@@ -234,12 +234,15 @@ def bench_big_diff(settings: Settings) -> dict[str, float]:
     return {"diff_5000_lines_s": round(time.perf_counter() - t0, 2)}
 
 
-def bench_scores(settings: Settings) -> dict[str, float]:
+def bench_scores(work: Path) -> dict[str, float]:
     """The score formula on the labelled proposals (evals/cases/proposals with one expected verdict): the spread per
-    expected verdict, pairwise ordering (approve above revise above reject) and how many score 0."""
+    expected verdict, pairwise ordering (approve above revise above reject) and how many score 0. The cases are
+    labelled for the example repo's stack, so they are reviewed with it as context (no index), whatever repo the
+    rest of the run indexed."""
     from assistant.evaluation.metrics import score_ordering
     from assistant.evaluation.pr_eval import score_spread
 
+    settings = Settings(index_dir=work / "scores-no-index", repo=EXAMPLE, llm="off")
     k = Knowledge(settings)
     pairs: list[tuple[str, int]] = []
     for p in sorted((PROJECT / "evals/cases/proposals").glob("*.yaml")):
@@ -326,7 +329,7 @@ def main() -> None:
             figures.update(bench_stack(work))
         if CORPUS.is_dir() and not args.quick:
             figures.update(bench_prs(work))
-        figures["scores"] = bench_scores(settings)
+        figures["scores"] = bench_scores(work)
         figures["hostile"] = bench_hostile(work)
         figures["review"] = bench_review(settings, 20 if args.quick else 200)
     finally:
