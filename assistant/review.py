@@ -5,21 +5,28 @@ verdict); a pull request's evidence comes from its parsed manifests and it adds 
 
 from __future__ import annotations
 
-from assistant.checks.context import Context
+from typing import TYPE_CHECKING
+
 from assistant.config import Settings
 from assistant.inputs.resolve import Change, Proposal, Subject, pull_request_or_patch
-from assistant.knowledge_base.knowledge import Knowledge
 from assistant.models import Verdict
-from assistant.pipeline import review_text
-from assistant.pr_review import review_pr
+
+if TYPE_CHECKING:
+    from assistant.checks.context import Context
+    from assistant.knowledge_base.knowledge import Knowledge
 
 
 def review_subject(
     subject: Subject, settings: Settings, *, knowledge: Knowledge | None = None, manifests: Context | None = None
 ) -> Verdict:
+    # imported on use: a proposal's review never loads the manifest detectors (CLI start-up)
     if isinstance(subject, Proposal):
+        from assistant.pipeline import review_text
+
         return review_text(subject.text, settings, ref=subject.ref, knowledge=knowledge)
     assert isinstance(subject, Change)
+    from assistant.pr_review import review_pr
+
     return review_pr(subject.pr, settings, repo=subject.repo, knowledge=knowledge, ctx=manifests)
 
 
