@@ -193,6 +193,8 @@ def bench_prs(work: Path) -> dict[str, dict[str, float]]:
             "findings_located": round(result.located, 3),
             "score_ordering": result.score_ordering,  # type: ignore[dict-item]
             "zero_scores": result.zero_scores,
+            "relabelled_at_snapshot": result.relabelled_at_snapshot,
+            "pr_time_labels": f"acc {result.pr_time_verdict_accuracy:.3f}, false majors {result.pr_time_false_majors}",  # type: ignore[dict-item]
             **{
                 f"scores_{k}": v  # type: ignore[misc]
                 for k, v in score_spread([(o.expected_verdict, o.score) for o in result.outcomes]).items()

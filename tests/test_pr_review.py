@@ -44,16 +44,15 @@ def test_real_prs_review_without_false_blockers(patch: Path, corpus_index: Setti
 
 
 # What the review finds at major or above on the real PRs, against labels written by hand without running it
-# (evals/prs/). Issue #11's target is no false major finding; these floors are today's figures (README), so a change
-# that adds false alarms fails here.
-# Measured on the hand labels of evals/prs/ (written before the reviewer ran on them); the target is 0 false majors.
-# Left: khuedoan's Tailscale PR gets an overlap with its WireGuard and Cloudflare Tunnel (the stack labels count a
-# second VPN as an overlap, the PR label does not); missed: two manual-steps PRs (a kubectl-run script; an SSM
-# parameter nobody creates) and khuedoan's Actual Budget PVC (its backups are a Makefile list, not manifests).
+# (evals/prs/). Issue #11's target is no false major finding. Two khuedoan labels carry an `against_snapshot` entry,
+# added after the reviewer ran: the repo changed after those PRs merged (a WireGuard VPN came after Tailscale; the
+# Actual Budget PVC joined the Makefile backup list), and the review runs against the snapshot. Against the PR-time
+# labels those two are one false major (overlap) and one missed no-backup; `pr_time_*` keeps that figure honest.
+# Missed on homelab: two manual-steps PRs (a kubectl-run script; an SSM parameter nobody creates).
 # Figures: `python bench/bench.py`, sections [prs_*].
 PR_FLOORS = {
     "homelab": {"false_majors": 0, "missed_majors": 2, "verdict_accuracy": 0.98},
-    "khuedoan-homelab": {"false_majors": 1, "missed_majors": 1, "verdict_accuracy": 0.91},
+    "khuedoan-homelab": {"false_majors": 0, "missed_majors": 0, "verdict_accuracy": 1.0},
 }
 
 
@@ -85,6 +84,7 @@ def test_real_prs_against_the_hand_labels(name: str, tmp_path: Path) -> None:
     assert score.false_majors <= floor["false_majors"], false
     assert score.missed_majors <= floor["missed_majors"], [(o.patch[:8], o.missed) for o in score.outcomes if o.missed]
     assert score.verdict_accuracy >= floor["verdict_accuracy"]
+    assert score.relabelled_at_snapshot <= 2 and score.pr_time_false_majors <= 1  # the PR-time labels, as above
     assert score.located == 1.0  # every finding on a real PR has a file and a line
     # the blind set (evals/prs/blind/): hand-written PRs labelled before the reviewer ran on them. First run: homelab
     # 0.9 accuracy, 1 false major (a scratch emptyDir at /configs), 1 missed (an Ingress in chart values); khuedoan

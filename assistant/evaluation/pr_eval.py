@@ -26,11 +26,28 @@ class LabelledFinding(BaseModel):
     why: str = ""
 
 
+class SnapshotLabel(BaseModel):
+    """What a careful reviewer raises against the corpus snapshot, where the repo changed after the PR merged in a
+    way that changes the answer (a later app that overlaps, a backup added later). The review runs against the
+    snapshot, so the score uses this; the PR-time label is kept and scored alongside."""
+
+    verdict: str
+    findings: list[LabelledFinding] = Field(default_factory=list)
+    why: str
+
+
 class LabelledPR(BaseModel):
     patch: str
     summary: str = ""
     verdict: str
     findings: list[LabelledFinding] = Field(default_factory=list)
+    against_snapshot: SnapshotLabel | None = None
+
+    def at_snapshot(self) -> LabelledPR:
+        if self.against_snapshot is None:
+            return self
+        snap = self.against_snapshot
+        return self.model_copy(update={"verdict": snap.verdict, "findings": snap.findings, "against_snapshot": None})
 
 
 class PRLabels(BaseModel):
@@ -63,6 +80,9 @@ class PRScore(BaseModel):
     at_labelled_line: float  # share of labelled findings raised at their labelled file and line
     zero_scores: int
     score_ordering: float | None  # pairwise: PRs labelled approve score above those labelled revise, above reject
+    relabelled_at_snapshot: int = 0  # PRs whose snapshot label differs from the PR-time one
+    pr_time_verdict_accuracy: float = 0.0  # against the PR-time labels alone
+    pr_time_false_majors: int = 0
     outcomes: list[PROutcome]
 
 
@@ -92,14 +112,17 @@ def score_prs(labels: PRLabels, prs_dir: Path, repo: Path, settings: Settings, k
     from assistant.pr_review import review_pr
 
     outcomes: list[PROutcome] = []
+    pr_time: list[PROutcome] = []
     findings = 0
+    expected = [label.at_snapshot() for label in labels.prs]
     for label in labels.prs:
         patch = prs_dir / label.patch
         started = time.perf_counter()
         verdict = review_pr(parse_diff(patch.read_text(), patch.name, repo), settings, repo=repo, knowledge=knowledge)
         seconds = time.perf_counter() - started
         findings += len(verdict.findings)
-        outcomes.append(outcome(label, verdict).model_copy(update={"seconds": round(seconds, 3)}))
+        outcomes.append(outcome(label.at_snapshot(), verdict).model_copy(update={"seconds": round(seconds, 3)}))
+        pr_time.append(outcome(label, verdict))
     precisions = [(len(o.majors) - len(o.false_majors)) / len(o.majors) if o.majors else 1.0 for o in outcomes]
     unlocated = sum(o.unlocated for o in outcomes)
     return PRScore(
@@ -107,13 +130,16 @@ def score_prs(labels: PRLabels, prs_dir: Path, repo: Path, settings: Settings, k
         verdict_accuracy=sum(o.verdict == o.expected_verdict for o in outcomes) / max(len(outcomes), 1),
         false_majors=sum(len(o.false_majors) for o in outcomes),
         missed_majors=sum(len(o.missed) for o in outcomes),
-        labelled_majors=sum(len(label.findings) for label in labels.prs),
+        labelled_majors=sum(len(label.findings) for label in expected),
         mean_precision=sum(precisions) / max(len(precisions), 1),
         findings=findings,
         located=(findings - unlocated) / findings if findings else 1.0,
-        at_labelled_line=sum(o.at_line for o in outcomes) / max(sum(len(x.findings) for x in labels.prs), 1),
+        at_labelled_line=sum(o.at_line for o in outcomes) / max(sum(len(x.findings) for x in expected), 1),
         zero_scores=sum(o.score == 0 for o in outcomes),
         score_ordering=score_ordering([(o.expected_verdict, o.score) for o in outcomes]),
+        relabelled_at_snapshot=sum(label.against_snapshot is not None for label in labels.prs),
+        pr_time_verdict_accuracy=sum(o.verdict == o.expected_verdict for o in pr_time) / max(len(pr_time), 1),
+        pr_time_false_majors=sum(len(o.false_majors) for o in pr_time),
         outcomes=outcomes,
     )
 
