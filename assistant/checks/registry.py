@@ -6,10 +6,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, Field
 
 from assistant.checks.predicates import PREDICATES, ProposalText
+from assistant.inputs.safe_yaml import load_document
 from assistant.models import Category, Finding, Severity
 from assistant.reasoning.redaction import redact
 from assistant.stack.view import RolePhrases, Stack
@@ -41,7 +41,7 @@ class _Defaults(dict[str, str]):
 def load_checks(folder: Path = DEFINITIONS) -> tuple[CheckSpec, ...]:
     specs = []
     for path in sorted(folder.glob("*.yaml")):
-        spec = CheckSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        spec = CheckSpec.model_validate(load_document(path.read_text(encoding="utf-8")))
         if spec.proposal.get("predicate") not in PREDICATES:
             raise ValueError(f"{path.name}: unknown predicate {spec.proposal.get('predicate')!r}")
         specs.append(spec)

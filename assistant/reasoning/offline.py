@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel
 
 from assistant.checks import CheckSpec, load_checks
 from assistant.checks.predicates import ProposalText, affirmed, rx
+from assistant.inputs.safe_yaml import load_document
 from assistant.knowledge_base.framework import Criterion, Question, Rubric
 from assistant.models import CriterionResult, Finding, Rating
 from assistant.stack.matching import loose_pattern
@@ -27,7 +27,7 @@ class Topic(BaseModel):
 
 @lru_cache(maxsize=4)
 def load_topics(path: Path) -> tuple[Topic, ...]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_document(path.read_text(encoding="utf-8"))
     return tuple(Topic.model_validate(t) for t in data["topics"])
 
 

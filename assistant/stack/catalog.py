@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from assistant.errors import InputError
+from assistant.inputs.safe_yaml import load_document
 from assistant.stack.matching import ProperName
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -137,7 +138,7 @@ class RoleCatalog(BaseModel):
 @lru_cache(maxsize=8)
 def _load(path: str, mtime: float) -> RoleCatalog:
     try:
-        return RoleCatalog.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+        return RoleCatalog.model_validate(load_document(Path(path).read_text(encoding="utf-8")))
     except (yaml.YAMLError, ValidationError) as exc:
         raise InputError(f"role catalog {path} is invalid: {str(exc).splitlines()[0]}") from None
 
