@@ -146,8 +146,8 @@ def _section_prior(hit: Hit, why: bool) -> float:
         prior -= 0.6
     if why and _WHY_SECTION.search(section):
         prior += 0.3
-    if not why and _TASK_SECTION.search(section):
-        prior += 0.3
+    if not why and ">" in hit.chunk.section and _TASK_SECTION.search(section):
+        prior += 0.3  # a section of steps; a document's title ("Runbook: …") names the file, which _file_prior weighs
     if not why and re.search(r"symptoms?|signs|alerts?$", section, re.I):
         prior -= 0.2  # what it looks like, not what to do
     if not why and any(_STEP.match(line) for line in hit.chunk.text.splitlines()):
