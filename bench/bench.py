@@ -322,8 +322,10 @@ def main() -> None:
                 "corpus-questions-heldout",
                 "corpus-questions-heldout2",
                 "corpus-questions-blind3",
+                "corpus-questions-blind4",
+                "corpus-questions-blind5",
             )
-            names = ("search", "search_held_out", "search_held_out_2", "search_blind_3")
+            names = ("search", "search_held_out", "search_held_out_2", *(f"search_blind_{n}" for n in (3, 4, 5)))
             for name, file in zip(names, sets, strict=True):
                 qs = yaml.safe_load((PROJECT / f"evals/retrieval/{file}.yaml").read_text())["questions"]
                 figures[name] = bench_search(settings, qs)

@@ -69,20 +69,33 @@ def test_an_archived_copy_ranks_below_the_current_doc(
 
 KHUEDOAN = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "khuedoan-homelab" / "repo"
 BLIND = Path(__file__).resolve().parent.parent / "evals" / "retrieval" / "khuedoan-questions-blind.yaml"
+# (set, questions, recall@5, recall@1, MRR floors): about one question under the figures measured in session 11
+# with the static vectors: 0.933/0.633/0.752, 0.800/0.767/0.783, 0.933/0.800/0.861, 0.800/0.600/0.693 (without them:
+# 0.933/0.667/0.775, 0.800/0.733/0.761, 0.933/0.800/0.858, 0.800/0.633/0.714). Set 2 chose whether the static
+# vectors stay; sets 3 and 4 are final checks.
+KHUEDOAN_FLOORS = [
+    ("khuedoan-questions-blind.yaml", 30, 0.9, 0.6, 0.73),
+    ("khuedoan-questions-blind2.yaml", 30, 0.76, 0.73, 0.76),
+    ("khuedoan-questions-blind3.yaml", 30, 0.9, 0.76, 0.83),
+    ("khuedoan-questions-blind4.yaml", 30, 0.76, 0.56, 0.66),
+]
 
 
 @pytest.mark.skipif(not KHUEDOAN.is_dir(), reason="the khuedoan-homelab corpus repo is not here")
 def test_floor_on_the_second_corpus_repos_blind_questions(tmp_path: Path) -> None:
-    """Written before any retriever ran on that repo; the floor is the figure measured, not the issue's target."""
+    """Written before any retriever ran on that repo; the floors are the figures measured, not the issue's target."""
     import yaml
 
     from assistant.evaluation.retrieval import retrieval_metrics
 
     settings = settings_for(tmp_path / "index", repo=KHUEDOAN)
     IndexStore(settings).build(KHUEDOAN)
-    m = retrieval_metrics(Knowledge(settings), yaml.safe_load(BLIND.read_text(encoding="utf-8"))["questions"])
-    assert m.questions == 30
-    assert m.recall_at_5 >= 0.9 and m.recall_at_1 >= 0.63 and m.mrr >= 0.75, m  # measured 0.933 / 0.667 / 0.775
+    knowledge = Knowledge(settings)
+    for name, n, at5, at1, mrr in KHUEDOAN_FLOORS:
+        questions = yaml.safe_load((BLIND.parent / name).read_text(encoding="utf-8"))["questions"]
+        m = retrieval_metrics(knowledge, questions)
+        assert m.questions == n
+        assert m.recall_at_5 >= at5 and m.recall_at_1 >= at1 and m.mrr >= mrr, (name, m)
 
 
 LONG_DOC = "# Token rotation\n\n" + "".join(

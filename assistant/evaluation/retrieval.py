@@ -49,8 +49,16 @@ SETS: dict[str, list[str]] = {
         "corpus-questions-heldout",
         "corpus-questions-heldout2",
         "corpus-questions-blind3",
+        "corpus-questions-blind4",  # blind on its first run, then used to choose between levers (session 11)
+        "corpus-questions-blind5",  # a final check of session 11 (run for the static vectors, then the role words)
+        "corpus-questions-blind6",  # the last final check of session 11: first run on the finished retriever
     ],
-    "khuedoan-homelab": ["khuedoan-questions-blind"],
+    "khuedoan-homelab": [
+        "khuedoan-questions-blind",
+        "khuedoan-questions-blind2",  # blind on its first run, then used to choose between levers (session 11)
+        "khuedoan-questions-blind3",  # a final check of session 11 (run for the static vectors, then the role words)
+        "khuedoan-questions-blind4",  # the last final check of session 11: first run on the finished retriever
+    ],
 }
 
 
