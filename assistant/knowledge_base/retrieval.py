@@ -5,6 +5,7 @@ fill the top k."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.knowledge_base.index import IndexStore, file_key
 from assistant.knowledge_base.keyword import tokenize
@@ -68,7 +69,7 @@ class Retriever:
             chunk = chunks.get(cid)
             if chunk is None or (sources and chunk.source not in sources):
                 continue
-            where = set(tokenize(f"{chunk.path} {chunk.section}"))
+            where = _where_words(chunk.path, chunk.section)
             score += FILE_WEIGHT * by_file.get(file_key(chunk), 0.0) + PATH_BOOST * len(words & where)
             if ARCHIVED.search(chunk.path):
                 score -= ARCHIVED_PENALTY
@@ -77,6 +78,12 @@ class Retriever:
             hits.append(Hit(chunk=chunk, score=score))
         hits.sort(key=lambda h: h.score, reverse=True)
         return diversify(hits, per_file)[:k] if per_file else hits[:k]
+
+
+@lru_cache(maxsize=16384)
+def _where_words(path: str, section: str) -> frozenset[str]:
+    """The stemmed words of a chunk's path and heading (asked for every candidate of every search: cached)."""
+    return frozenset(tokenize(f"{path} {section}"))
 
 
 def diversify(hits: list[Hit], per_file: int) -> list[Hit]:

@@ -113,7 +113,9 @@ class StaticIndex:
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         if not self.ids:
             return []
-        sims = self.vectors @ static_embedder().embed([query])[0]
+        # multiply-and-sum, not `@`: a BLAS call wakes OpenBLAS's thread pool, whose spinning threads then slow
+        # the next MiniLM run on a 2-core machine (a review took 108 ms on average with `@`, 59 ms without)
+        sims = np.einsum("ij,j->i", self.vectors, static_embedder().embed([query])[0])
         k = min(k, len(self.ids))
         top = np.argpartition(-sims, k - 1)[:k]
         top = top[np.argsort(-sims[top])]
