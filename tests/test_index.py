@@ -82,6 +82,28 @@ def test_skips_binaries_and_counts_them(tmp_path: Path, repo_copy: Path) -> None
     assert report.malformed_yaml >= 1
 
 
+def test_scripts_programs_and_renovate_config_are_indexed(tmp_path: Path) -> None:
+    """A homelab keeps operational facts in scripts and small programs (scripts/backup's schedule, a secret
+    generator's rules, renovate.json5's grouping): they are indexed and found. A file with no extension and no
+    shebang is not text we know how to read."""
+    from assistant.knowledge_base.files import walk_repo
+
+    repo = tmp_path / "repo"
+    (repo / "scripts").mkdir(parents=True)
+    (repo / "scripts/backup").write_text("#!/usr/bin/env bash\n# restic forget --keep-hourly 24 --keep-daily 7\n")
+    (repo / "scripts/notes").write_text("no shebang: not a script\n")
+    (repo / "tools/secret-generator").mkdir(parents=True)
+    (repo / "tools/secret-generator/main.go").write_text("package main\n// existing keys are never regenerated\n")
+    (repo / "renovate.json5").write_text("{ packageRules: [{ groupName: 'all non-major' }] }\n")
+    paths = {f.path for f in walk_repo(repo).files}
+    assert {"scripts/backup", "tools/secret-generator/main.go", "renovate.json5"} <= paths
+    assert "scripts/notes" not in paths
+    settings = settings_for(tmp_path / "idx", repo=repo)
+    IndexStore(settings).build(repo)
+    hits = Knowledge(settings).search("how many daily restic snapshots do we keep", k=3, sources={"repo"})
+    assert hits[0].chunk.path == "scripts/backup"
+
+
 def test_rebuild_swaps_in_a_complete_index(tmp_path: Path, repo_copy: Path) -> None:
     settings = settings_for(tmp_path / "idx")
     IndexStore(settings).build(repo_copy)

@@ -46,8 +46,26 @@ TEXT_EXT = {
     ".ini",
     ".j2",
     ".tpl",
+    # scripts and small programs: a homelab's backup, bootstrap and secret-generator logic lives in them
+    ".py",
+    ".go",
+    ".nix",
+    ".cfg",
+    ".json5",  # renovate.json5
+    ".example",  # terraform.tfvars.example, .env.example: which settings an install needs
 }
-TEXT_NAMES = {"Dockerfile", "Makefile", "Taskfile", "Justfile", "LICENSE", "CODEOWNERS", "versions.env"}
+TEXT_NAMES = {
+    "Dockerfile",
+    "Makefile",
+    "Taskfile",
+    "Justfile",
+    "LICENSE",
+    "CODEOWNERS",
+    "versions.env",
+    "renovate.json",
+    ".renovaterc",
+    ".renovaterc.json",
+}
 GENERATED_NAMES = {
     "package-lock.json",
     "yarn.lock",
@@ -89,6 +107,15 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
+def _is_script(path: Path) -> bool:
+    """An extensionless executable script (`scripts/backup`): it starts with a shebang."""
+    try:
+        with path.open("rb") as f:
+            return f.read(2) == b"#!"
+    except OSError:
+        return False
+
+
 def walk_repo(root: Path) -> Walk:
     out = Walk()
     for path in sorted(root.rglob("*")):
@@ -105,7 +132,7 @@ def walk_repo(root: Path) -> Walk:
         if name in GENERATED_NAMES or name.endswith((".min.js", ".min.css")) or name.startswith("zz_generated"):
             out.skipped["generated or lock file"] += 1
             continue
-        if suffix not in TEXT_EXT and name not in TEXT_NAMES:
+        if suffix not in TEXT_EXT and name not in TEXT_NAMES and not (not suffix and _is_script(path)):
             out.skipped["not a text format we index"] += 1
             continue
         try:
