@@ -324,8 +324,10 @@ def main() -> None:
                 "corpus-questions-blind3",
                 "corpus-questions-blind4",
                 "corpus-questions-blind5",
+                "corpus-questions-blind6",
+                "corpus-questions-blind7",
             )
-            names = ("search", "search_held_out", "search_held_out_2", *(f"search_blind_{n}" for n in (3, 4, 5)))
+            names = ("search", "search_held_out", "search_held_out_2", *(f"search_blind_{n}" for n in (3, 4, 5, 6, 7)))
             for name, file in zip(names, sets, strict=True):
                 qs = yaml.safe_load((PROJECT / f"evals/retrieval/{file}.yaml").read_text())["questions"]
                 figures[name] = bench_search(settings, qs)

@@ -6,9 +6,9 @@ recall@1 ≥ 0.8. Two held-out sets were written later by someone who never ran 
 tuning is worth on questions it has not seen: corpus-questions-heldout.yaml (40) and corpus-questions-heldout2.yaml
 (36, with more questions on values deep in long YAML files). They do not reach the issue's targets, so their floors
 sit just under the figures reached, so that a regression fails. A third blind set (corpus-questions-blind3.yaml, 32)
-was written and committed before the levers of its session were measured, and was never tuned on. Blind sets 4 and 5
-(40 each) were written by reading the corpus only, in session 11: set 4 was blind on its first run and then decided
-whether the static-vector signal stayed (by a rule written down before that run); sets 5 and 6 are final checks."""
+was written and committed before the levers of its session were measured, and was never tuned on. Blind sets 4 to 7
+(40 each) were written by reading the corpus only, in session 11, each committed before the retriever ran on it. Set
+4 then chose between levers, sets 5 and 6 checked those choices (and turned them down), set 7 is the last check."""
 
 from __future__ import annotations
 
@@ -32,11 +32,12 @@ BLIND_3 = yaml.safe_load((PROJECT / "evals" / "retrieval" / "corpus-questions-bl
 BLIND_4 = yaml.safe_load((PROJECT / "evals" / "retrieval" / "corpus-questions-blind4.yaml").read_text())["questions"]
 BLIND_5 = yaml.safe_load((PROJECT / "evals" / "retrieval" / "corpus-questions-blind5.yaml").read_text())["questions"]
 BLIND_6 = yaml.safe_load((PROJECT / "evals" / "retrieval" / "corpus-questions-blind6.yaml").read_text())["questions"]
-ALL = QUESTIONS + HELD_OUT + HELD_OUT_2 + BLIND_3 + BLIND_4 + BLIND_5 + BLIND_6
+BLIND_7 = yaml.safe_load((PROJECT / "evals" / "retrieval" / "corpus-questions-blind7.yaml").read_text())["questions"]
+ALL = QUESTIONS + HELD_OUT + HELD_OUT_2 + BLIND_3 + BLIND_4 + BLIND_5 + BLIND_6 + BLIND_7
 
 
 def test_question_sets_are_large_half_paraphrased_and_disjoint() -> None:
-    for questions in (QUESTIONS, HELD_OUT, HELD_OUT_2, BLIND_3, BLIND_4, BLIND_5, BLIND_6):
+    for questions in (QUESTIONS, HELD_OUT, HELD_OUT_2, BLIND_3, BLIND_4, BLIND_5, BLIND_6, BLIND_7):
         assert len(questions) >= 30
         assert sum(q["style"] == "paraphrased" for q in questions) >= len(questions) // 2
     assert len({q["question"] for q in ALL}) == len(ALL)
@@ -48,29 +49,27 @@ def test_every_expected_file_is_in_the_corpus(corpus_repo: Path) -> None:
     assert not missing
 
 
-# Floors sit about one question under the figures measured (2026-11-30, session 11: plain-words embedding text, one
-# chunk per file before a file's others, dense weight 0.35, static vectors at 0.2), recall@1/recall@5/MRR:
-# tuning 0.855/0.957/0.893, held-out 0.775/0.975/0.859, held-out 2 0.750/0.917/0.812, blind 3 0.906/0.938/0.922,
-# blind 4 0.700/0.825/0.747, blind 5 0.625/0.875/0.720, blind 6 0.750/0.875/0.802. Without the static vectors:
-# 0.841/0.957/0.888, 0.800/0.975/0.880, 0.722/0.861/0.785, 0.906/0.938/0.922, 0.675/0.800/0.724, 0.600/0.825/0.683,
-# 0.700/0.875/0.775.
+# Floors sit about one question under the figures measured (2026-11-30: plain-words embedding text, one chunk per
+# file before a file's others, dense weight 0.35), recall@1/recall@5/MRR: tuning 0.841/0.957/0.888, held-out
+# 0.800/0.975/0.880, held-out 2 0.722/0.861/0.785, blind 3 0.906/0.938/0.922; session 11's sets: blind 4
+# 0.675/0.800/0.724, blind 5 0.600/0.825/0.683, blind 6 0.700/0.875/0.775, blind 7 0.700/0.925/0.794.
 def test_recall_and_mrr_on_the_corpus(corpus_index: Settings) -> None:
     m = retrieval_metrics(Knowledge(corpus_index), QUESTIONS)
     assert m.recall_at_5 >= 0.95, f"recall@5 {m.recall_at_5}"
-    assert m.recall_at_1 >= 0.84, f"recall@1 {m.recall_at_1}"
-    assert m.mrr >= 0.88, f"MRR {m.mrr}"
+    assert m.recall_at_1 >= 0.82, f"recall@1 {m.recall_at_1}"
+    assert m.mrr >= 0.87, f"MRR {m.mrr}"
 
 
 def test_recall_and_mrr_on_the_held_out_questions(corpus_index: Settings) -> None:
     knowledge = Knowledge(corpus_index)
     m = retrieval_metrics(knowledge, HELD_OUT)
     assert m.recall_at_5 >= 0.95, f"recall@5 {m.recall_at_5}"
-    assert m.recall_at_1 >= 0.75, f"recall@1 {m.recall_at_1}"
-    assert m.mrr >= 0.84, f"MRR {m.mrr}"
+    assert m.recall_at_1 >= 0.775, f"recall@1 {m.recall_at_1}"
+    assert m.mrr >= 0.86, f"MRR {m.mrr}"
     m = retrieval_metrics(knowledge, HELD_OUT_2)
-    assert m.recall_at_5 >= 0.88, f"recall@5 {m.recall_at_5}"
-    assert m.recall_at_1 >= 0.72, f"recall@1 {m.recall_at_1}"
-    assert m.mrr >= 0.8, f"MRR {m.mrr}"
+    assert m.recall_at_5 >= 0.83, f"recall@5 {m.recall_at_5}"
+    assert m.recall_at_1 >= 0.69, f"recall@1 {m.recall_at_1}"
+    assert m.mrr >= 0.77, f"MRR {m.mrr}"
 
 
 def test_recall_and_mrr_on_the_third_blind_set(corpus_index: Settings) -> None:
@@ -82,16 +81,18 @@ def test_recall_and_mrr_on_the_third_blind_set(corpus_index: Settings) -> None:
     assert m.mrr >= 0.9, f"MRR {m.mrr}"
 
 
-def test_recall_and_mrr_on_blind_sets_4_5_and_6(corpus_index: Settings) -> None:
+def test_recall_and_mrr_on_blind_sets_4_to_7(corpus_index: Settings) -> None:
     """Far under the issue's targets (recall@5 ≥ 0.95, recall@1 ≥ 0.8, MRR ≥ 0.85): these floors only catch a
-    regression. Without the static vectors set 5 gives 0.825 at 5, under its floor."""
+    regression."""
     knowledge = Knowledge(corpus_index)
-    m = retrieval_metrics(knowledge, BLIND_4)
-    assert m.questions == 40 and m.recall_at_5 >= 0.8 and m.recall_at_1 >= 0.67 and m.mrr >= 0.73, m
-    m = retrieval_metrics(knowledge, BLIND_5)
-    assert m.questions == 40 and m.recall_at_5 >= 0.85 and m.recall_at_1 >= 0.6 and m.mrr >= 0.7, m
-    m = retrieval_metrics(knowledge, BLIND_6)
-    assert m.questions == 40 and m.recall_at_5 >= 0.85 and m.recall_at_1 >= 0.72 and m.mrr >= 0.78, m
+    for questions, at5, at1, mrr in (
+        (BLIND_4, 0.775, 0.65, 0.7),
+        (BLIND_5, 0.8, 0.575, 0.66),
+        (BLIND_6, 0.85, 0.675, 0.75),
+        (BLIND_7, 0.9, 0.675, 0.77),
+    ):
+        m = retrieval_metrics(knowledge, questions)
+        assert m.questions == 40 and m.recall_at_5 >= at5 and m.recall_at_1 >= at1 and m.mrr >= mrr, m
 
 
 def test_exact_names_are_found(corpus_index: Settings) -> None:

@@ -69,15 +69,17 @@ def test_an_archived_copy_ranks_below_the_current_doc(
 
 KHUEDOAN = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "khuedoan-homelab" / "repo"
 BLIND = Path(__file__).resolve().parent.parent / "evals" / "retrieval" / "khuedoan-questions-blind.yaml"
-# (set, questions, recall@5, recall@1, MRR floors): about one question under the figures measured in session 11
-# with the static vectors: 0.933/0.633/0.752, 0.800/0.767/0.783, 0.933/0.800/0.861, 0.800/0.600/0.693 (without them:
-# 0.933/0.667/0.775, 0.800/0.733/0.761, 0.933/0.800/0.858, 0.800/0.633/0.714). Set 2 chose whether the static
-# vectors stay; sets 3 and 4 are final checks.
+# (set, questions, recall@5, recall@1, MRR floors): about one question under the figures measured in session 11,
+# with scripts and small programs indexed: 0.933/0.667/0.773, 0.833/0.800/0.814, 0.933/0.800/0.862,
+# 0.867/0.633/0.749, 0.867/0.700/0.765 (before, scripts not indexed: 0.933/0.667/0.775, 0.800/0.733/0.761,
+# 0.933/0.800/0.858, 0.800/0.633/0.714, 0.833/0.700/0.745). Sets 2-4 chose between levers or checked them; set 5 is
+# the last final check.
 KHUEDOAN_FLOORS = [
-    ("khuedoan-questions-blind.yaml", 30, 0.9, 0.6, 0.73),
-    ("khuedoan-questions-blind2.yaml", 30, 0.76, 0.73, 0.76),
-    ("khuedoan-questions-blind3.yaml", 30, 0.9, 0.76, 0.83),
-    ("khuedoan-questions-blind4.yaml", 30, 0.76, 0.56, 0.66),
+    ("khuedoan-questions-blind.yaml", 30, 0.9, 0.63, 0.75),
+    ("khuedoan-questions-blind2.yaml", 30, 0.8, 0.76, 0.79),
+    ("khuedoan-questions-blind3.yaml", 30, 0.9, 0.76, 0.84),
+    ("khuedoan-questions-blind4.yaml", 30, 0.83, 0.6, 0.72),
+    ("khuedoan-questions-blind5.yaml", 30, 0.83, 0.66, 0.74),
 ]
 
 

@@ -49,15 +49,17 @@ SETS: dict[str, list[str]] = {
         "corpus-questions-heldout",
         "corpus-questions-heldout2",
         "corpus-questions-blind3",
-        "corpus-questions-blind4",  # blind on its first run, then used to choose between levers (session 11)
-        "corpus-questions-blind5",  # a final check of session 11 (run for the static vectors, then the role words)
-        "corpus-questions-blind6",  # the last final check of session 11: first run on the finished retriever
+        "corpus-questions-blind4",  # session 11: blind on its first run, then used to choose between levers
+        "corpus-questions-blind5",  # session 11: checked those choices (and turned them down), then development
+        "corpus-questions-blind6",  # session 11: as blind 5
+        "corpus-questions-blind7",  # session 11: the last final check
     ],
     "khuedoan-homelab": [
         "khuedoan-questions-blind",
-        "khuedoan-questions-blind2",  # blind on its first run, then used to choose between levers (session 11)
-        "khuedoan-questions-blind3",  # a final check of session 11 (run for the static vectors, then the role words)
-        "khuedoan-questions-blind4",  # the last final check of session 11: first run on the finished retriever
+        "khuedoan-questions-blind2",  # session 11: blind on its first run, then used to choose between levers
+        "khuedoan-questions-blind3",  # session 11: checked those choices, then development
+        "khuedoan-questions-blind4",  # session 11: as blind 3
+        "khuedoan-questions-blind5",  # session 11: the last final check
     ],
 }
 

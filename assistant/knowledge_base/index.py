@@ -36,7 +36,6 @@ from assistant.knowledge_base.chunking import chunk_file
 from assistant.knowledge_base.embeddings import Embedder, MiniLMEmbedder, OpenAIEmbedder
 from assistant.knowledge_base.files import RepoFile, digest, is_fixture, walk_repo
 from assistant.knowledge_base.keyword import KeywordIndex
-from assistant.knowledge_base.static_embeddings import StaticIndex
 from assistant.models import Chunk
 from assistant.stack.catalog import load_catalog
 from assistant.stack.overrides import with_overrides
@@ -218,7 +217,6 @@ class IndexStore:
         self.embedder = embedder or make_embedder(settings)
         self._client: Any = None
         self._keywords: tuple[KeywordIndex, KeywordIndex] | None = None  # (chunks, files)
-        self._static: StaticIndex | None = None
         self._chunk_cache: dict[str, Chunk] = {}
         self._checked = False
         self._writes = 0
@@ -262,10 +260,6 @@ class IndexStore:
     @property
     def keyword_dir(self) -> Path:
         return self.settings.index_dir / "keyword"
-
-    @property
-    def static_dir(self) -> Path:
-        return self.settings.index_dir / "static"
 
     def _get_collection(self, name: str) -> Any:
         from chromadb.errors import NotFoundError
@@ -673,8 +667,7 @@ class IndexStore:
 
     def _rebuild_keyword(self, stamp: str) -> tuple[KeywordIndex, KeywordIndex]:
         """BM25 over chunks, and over whole files: a file whose sections between them hold the question's
-        words lends that evidence to each of its chunks. Then the chunks' static vectors (unchanged texts reuse
-        the vectors saved before)."""
+        words lends that evidence to each of its chunks."""
         chunks = list(self._chunk_cache.values())
         texts = [keyword_text(c) for c in chunks]
         by_chunk = KeywordIndex.build([c.id for c in chunks], texts)
@@ -682,22 +675,15 @@ class IndexStore:
         for c, text in zip(chunks, texts, strict=True):
             file_texts.setdefault(file_key(c), []).append(text)
         by_file = KeywordIndex.build(list(file_texts), ["\n".join(t) for t in file_texts.values()])
-        static = StaticIndex.build(
-            [c.id for c in chunks], [embedding_text(c) for c in chunks], StaticIndex.load(self.static_dir, None)
-        )
         by_chunk.save(self.keyword_dir, stamp)
         by_file.save(self.keyword_dir / "files", stamp)
-        static.save(self.static_dir, stamp)
         self._keywords = (by_chunk, by_file)
-        self._static = static
         return self._keywords
 
     def _load_keyword(self, stamp: str) -> tuple[KeywordIndex, KeywordIndex] | None:
         by_chunk = KeywordIndex.load(self.keyword_dir, stamp)
         by_file = KeywordIndex.load(self.keyword_dir / "files", stamp)
-        static = StaticIndex.load(self.static_dir, stamp)
-        self._keywords = (by_chunk, by_file) if by_chunk and by_file and static else None
-        self._static = static if self._keywords else None
+        self._keywords = (by_chunk, by_file) if by_chunk and by_file else None
         return self._keywords
 
     def _ensure_keyword(self) -> tuple[KeywordIndex, KeywordIndex]:
@@ -713,12 +699,6 @@ class IndexStore:
     def file_keyword(self) -> KeywordIndex:
         """BM25 over whole files; ids are `file_key`s."""
         return self._ensure_keyword()[1]
-
-    def static(self) -> StaticIndex:
-        """The chunks' static vectors (WordLlama); ids are chunk ids."""
-        self._ensure_keyword()
-        assert self._static is not None  # loaded or built with the keyword indexes
-        return self._static
 
     def all_chunks(self) -> dict[str, Chunk]:
         if not self._chunk_cache:

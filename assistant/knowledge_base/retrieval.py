@@ -1,6 +1,5 @@
-"""Hybrid retrieval: dense (Chroma, MiniLM), keyword (BM25) and static-vector (WordLlama) scores fused, plus the BM25
-score of the chunk's whole file, then a light rerank on name matches in the path and heading; one repo file does not
-fill the top k."""
+"""Hybrid retrieval: dense (Chroma) and keyword (BM25) scores fused, plus the BM25 score of the chunk's whole
+file, then a light rerank on name matches in the path and heading; one repo file does not fill the top k."""
 
 from __future__ import annotations
 
@@ -13,12 +12,6 @@ from assistant.models import Hit, Source
 
 DENSE_WEIGHT = 0.35  # the fused score: 0.35 × dense (min-max over the pool) + 0.65 × BM25 (over its best); 0.3 before
 # the plain-words embedding text (measured 0.25-0.4: 0.35 best on the tuning set and two blind sets, none lower)
-# Added: 0.2 × the static-vector score (min-max over its own pool), which also brings its candidates into the pool.
-# Chosen on the older sets (0.1-0.35 tried; 0.2 best on held-out 2), then adopted by a rule written down before the
-# run: MRR up on both fresh blind sets (blind 4 0.724 -> 0.747, khuedoan 2 0.761 -> 0.783). The four final blind sets
-# then gave 0.683 -> 0.720, 0.858 -> 0.861, 0.775 -> 0.802 and 0.714 -> 0.693 (khuedoan 4). It costs held-out 1 and
-# khuedoan 1, whose misses chose the other weights.
-STATIC_WEIGHT = 0.2
 FILE_WEIGHT = 0.3  # added: the BM25 score of the chunk's whole file, over the best file's
 CANDIDATES = 60
 PATH_BOOST = 0.02  # per query word found in the chunk's path or heading
@@ -51,11 +44,6 @@ class Retriever:
             hi, lo = dense[0][1], dense[-1][1]
             for cid, score in dense:
                 fused[cid] = DENSE_WEIGHT * (score - lo) / (hi - lo + 1e-9)
-        static = self.store.static().search(query, pool)
-        if static and STATIC_WEIGHT:
-            hi, lo = static[0][1], static[-1][1]
-            for cid, score in static:
-                fused[cid] = fused.get(cid, 0.0) + STATIC_WEIGHT * (score - lo) / (hi - lo + 1e-9)
         keyword = self.store.keyword().search(query, pool)
         if keyword:
             top = keyword[0][1]
