@@ -115,13 +115,13 @@ def score_prs(labels: PRLabels, prs_dir: Path, repo: Path, settings: Settings, k
     pr_time: list[PROutcome] = []
     findings = 0
     expected = [label.at_snapshot() for label in labels.prs]
-    for label in labels.prs:
+    for label, want in zip(labels.prs, expected, strict=True):
         patch = prs_dir / label.patch
         started = time.perf_counter()
         verdict = review_pr(parse_diff(patch.read_text(), patch.name, repo), settings, repo=repo, knowledge=knowledge)
         seconds = time.perf_counter() - started
         findings += len(verdict.findings)
-        outcomes.append(outcome(label.at_snapshot(), verdict).model_copy(update={"seconds": round(seconds, 3)}))
+        outcomes.append(outcome(want, verdict).model_copy(update={"seconds": round(seconds, 3)}))
         pr_time.append(outcome(label, verdict))
     precisions = [(len(o.majors) - len(o.false_majors)) / len(o.majors) if o.majors else 1.0 for o in outcomes]
     unlocated = sum(o.unlocated for o in outcomes)
