@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assistant.checks.context import Context, finding, get, repo_docs_for
+from assistant.checks.context import Context, finding, get, repo_documents
 from assistant.checks.detectors.exposure import NETWORK_POLICY_KINDS, profile_convention
 from assistant.checks.detectors.observability import OBSERVABILITY_KINDS
 from assistant.checks.detectors.secrets import empty_secret
@@ -27,7 +27,7 @@ def mentions(doc: Document, app: str) -> bool:
 
 def checklist(ctx: Context, app: str) -> tuple[list[ChecklistItem], list[Finding]]:
     ours = [d for d in ctx.docs if mentions(d, app) or d.name == app]
-    theirs = [d for d in repo_docs_for(ctx, app) if mentions(d, app)]
+    theirs = [d for d in repo_documents(ctx, "", rf"\b{re.escape(app)}\b") if mentions(d, app)]
     both = ours + theirs
     items: list[ChecklistItem] = []
     findings: list[Finding] = []

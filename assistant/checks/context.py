@@ -36,8 +36,8 @@ class Context:
 
     pr: PullRequest
     docs: list[Document] = field(default_factory=list)
-    repo_docs: list[Document] = field(default_factory=list)
     repo_texts: dict[str, str] = field(default_factory=dict)
+    repo_parsed: dict[str, list[Document]] = field(default_factory=dict)  # repo files parsed so far, by path
     malformed: list[str] = field(default_factory=list)
 
     def file(self, path: str) -> ChangedFile | None:
@@ -108,21 +108,18 @@ def _documents(text: str) -> list[tuple[int, str]]:
     return [(text.count("\n", 0, a) + 1, text[a:b]) for a, b in itertools.pairwise(bounds) if text[a:b]]
 
 
-def repo_docs_for(ctx: Context, namespace: str) -> list[Document]:
-    """The repo's documents that mention a namespace (parsed on demand)."""
-    return repo_documents(ctx, "", rf"\b{re.escape(namespace)}\b")
-
-
 def repo_documents(ctx: Context, must: str, needle: str) -> list[Document]:
-    """The repo's YAML documents in files that contain `must` and match the regex `needle` (parsed on demand; a file
-    past the YAML bounds is no context)."""
+    """The repo's YAML documents in files that contain `must` and match the regex `needle` (each file parsed once
+    per review, on first demand; a file past the YAML bounds is no context)."""
     out: list[Document] = []
     for rel, text in ctx.repo_texts.items():
         if YAML.search(rel) and must in text and re.search(needle, text):
-            try:
-                out.extend(parse_documents(text, rel)[0])
-            except YAMLLimitError:
-                continue
+            if rel not in ctx.repo_parsed:
+                try:
+                    ctx.repo_parsed[rel] = parse_documents(text, rel)[0]
+                except YAMLLimitError:
+                    ctx.repo_parsed[rel] = []
+            out.extend(ctx.repo_parsed[rel])
     return out
 
 
