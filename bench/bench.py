@@ -118,16 +118,22 @@ def bench_stack(work: Path) -> dict[str, dict[str, float]]:
 
 
 def bench_search(settings: Settings, questions: list[dict]) -> dict[str, float]:
-    from assistant.evaluation.retrieval import retrieval_metrics
+    from assistant.evaluation.retrieval import metrics_by_style, retrieval_metrics
 
     k = Knowledge(settings)
     k.search("warm up", k=5)
     m = retrieval_metrics(k, questions)
+    styles = {
+        f"{style}_{key}": value
+        for style, s in metrics_by_style(k, questions).items()
+        for key, value in (("questions", s.questions), ("r1", s.recall_at_1), ("r5", s.recall_at_5), ("mrr", s.mrr))
+    }
     return {
         "questions": m.questions,
         "recall_at_1": m.recall_at_1,
         "recall_at_5": m.recall_at_5,
         "mrr": m.mrr,
+        **styles,
         "search_p50_ms": round(pct(m.latencies_ms, 0.5), 1),
         "search_p95_ms": round(pct(m.latencies_ms, 0.95), 1),
     }
@@ -326,8 +332,10 @@ def main() -> None:
                 "corpus-questions-blind5",
                 "corpus-questions-blind6",
                 "corpus-questions-blind7",
+                "corpus-questions-blind8",
             )
-            names = ("search", "search_held_out", "search_held_out_2", *(f"search_blind_{n}" for n in (3, 4, 5, 6, 7)))
+            blind = (3, 4, 5, 6, 7, 8)
+            names = ("search", "search_held_out", "search_held_out_2", *(f"search_blind_{n}" for n in blind))
             for name, file in zip(names, sets, strict=True):
                 qs = yaml.safe_load((PROJECT / f"evals/retrieval/{file}.yaml").read_text())["questions"]
                 figures[name] = bench_search(settings, qs)

@@ -8,7 +8,12 @@ tuning is worth on questions it has not seen: corpus-questions-heldout.yaml (40)
 sit just under the figures reached, so that a regression fails. A third blind set (corpus-questions-blind3.yaml, 32)
 was written and committed before the levers of its session were measured, and was never tuned on. Blind sets 4 to 7
 (40 each) were written by reading the corpus only, in session 11, each committed before the retriever ran on it. Set
-4 then chose between levers, sets 5 and 6 checked those choices (and turned them down), set 7 is the last check."""
+4 then chose between levers, sets 5 and 6 checked those choices (and turned them down), set 7 is the last check.
+Blind set 8 (40) was written the same way in session 12 and run once on the retriever as session 11 left it.
+
+Every set is half literal questions (the document's own words) and half paraphrased ones (an operator's words that
+avoid the document's key terms, often the tool's name too). The literal halves reach the issue's targets on every
+blind set, and a test holds them there; the paraphrased halves do not (MRR 0.47-0.88)."""
 
 from __future__ import annotations
 
@@ -33,11 +38,13 @@ BLIND_4 = yaml.safe_load((PROJECT / "evals" / "retrieval" / "corpus-questions-bl
 BLIND_5 = yaml.safe_load((PROJECT / "evals" / "retrieval" / "corpus-questions-blind5.yaml").read_text())["questions"]
 BLIND_6 = yaml.safe_load((PROJECT / "evals" / "retrieval" / "corpus-questions-blind6.yaml").read_text())["questions"]
 BLIND_7 = yaml.safe_load((PROJECT / "evals" / "retrieval" / "corpus-questions-blind7.yaml").read_text())["questions"]
-ALL = QUESTIONS + HELD_OUT + HELD_OUT_2 + BLIND_3 + BLIND_4 + BLIND_5 + BLIND_6 + BLIND_7
+BLIND_8 = yaml.safe_load((PROJECT / "evals" / "retrieval" / "corpus-questions-blind8.yaml").read_text())["questions"]
+BLIND = (HELD_OUT, HELD_OUT_2, BLIND_3, BLIND_4, BLIND_5, BLIND_6, BLIND_7, BLIND_8)
+ALL = QUESTIONS + [q for questions in BLIND for q in questions]
 
 
 def test_question_sets_are_large_half_paraphrased_and_disjoint() -> None:
-    for questions in (QUESTIONS, HELD_OUT, HELD_OUT_2, BLIND_3, BLIND_4, BLIND_5, BLIND_6, BLIND_7):
+    for questions in (QUESTIONS, *BLIND):
         assert len(questions) >= 30
         assert sum(q["style"] == "paraphrased" for q in questions) >= len(questions) // 2
     assert len({q["question"] for q in ALL}) == len(ALL)
@@ -52,7 +59,8 @@ def test_every_expected_file_is_in_the_corpus(corpus_repo: Path) -> None:
 # Floors sit about one question under the figures measured (2026-11-30: plain-words embedding text, one chunk per
 # file before a file's others, dense weight 0.35), recall@1/recall@5/MRR: tuning 0.841/0.957/0.888, held-out
 # 0.800/0.975/0.880, held-out 2 0.722/0.861/0.785, blind 3 0.906/0.938/0.922; session 11's sets: blind 4
-# 0.675/0.800/0.724, blind 5 0.600/0.825/0.683, blind 6 0.700/0.875/0.775, blind 7 0.700/0.925/0.794.
+# 0.675/0.800/0.724, blind 5 0.600/0.825/0.683, blind 6 0.700/0.875/0.775, blind 7 0.700/0.925/0.794; session 12's
+# blind 8 0.750/0.900/0.792.
 def test_recall_and_mrr_on_the_corpus(corpus_index: Settings) -> None:
     m = retrieval_metrics(Knowledge(corpus_index), QUESTIONS)
     assert m.recall_at_5 >= 0.95, f"recall@5 {m.recall_at_5}"
@@ -81,7 +89,7 @@ def test_recall_and_mrr_on_the_third_blind_set(corpus_index: Settings) -> None:
     assert m.mrr >= 0.9, f"MRR {m.mrr}"
 
 
-def test_recall_and_mrr_on_blind_sets_4_to_7(corpus_index: Settings) -> None:
+def test_recall_and_mrr_on_blind_sets_4_to_8(corpus_index: Settings) -> None:
     """Far under the issue's targets (recall@5 ≥ 0.95, recall@1 ≥ 0.8, MRR ≥ 0.85): these floors only catch a
     regression."""
     knowledge = Knowledge(corpus_index)
@@ -90,9 +98,21 @@ def test_recall_and_mrr_on_blind_sets_4_to_7(corpus_index: Settings) -> None:
         (BLIND_5, 0.8, 0.575, 0.66),
         (BLIND_6, 0.85, 0.675, 0.75),
         (BLIND_7, 0.9, 0.675, 0.77),
+        (BLIND_8, 0.875, 0.725, 0.77),
     ):
         m = retrieval_metrics(knowledge, questions)
         assert m.questions == 40 and m.recall_at_5 >= at5 and m.recall_at_1 >= at1 and m.mrr >= mrr, m
+
+
+def test_literal_questions_reach_the_issues_targets_on_every_blind_set(corpus_index: Settings) -> None:
+    """Questions in the document's own words: recall@1 ≥ 0.8, recall@5 ≥ 0.95, MRR ≥ 0.85 on each blind set's
+    literal half (measured: recall@5 1.0 on all eight, MRR 0.897-1.0). The paraphrased halves are the shortfall."""
+    knowledge = Knowledge(corpus_index)
+    for questions in BLIND:
+        literal = [q for q in questions if q["style"] == "literal"]
+        m = retrieval_metrics(knowledge, literal)
+        assert m.questions >= 12
+        assert m.recall_at_1 >= 0.8 and m.recall_at_5 >= 0.95 and m.mrr >= 0.85, (questions[0]["id"], m)
 
 
 def test_exact_names_are_found(corpus_index: Settings) -> None:

@@ -73,13 +73,14 @@ BLIND = Path(__file__).resolve().parent.parent / "evals" / "retrieval" / "khuedo
 # with scripts and small programs indexed: 0.933/0.667/0.773, 0.833/0.800/0.814, 0.933/0.800/0.862,
 # 0.867/0.633/0.749, 0.867/0.700/0.765 (before, scripts not indexed: 0.933/0.667/0.775, 0.800/0.733/0.761,
 # 0.933/0.800/0.858, 0.800/0.633/0.714, 0.833/0.700/0.745). Sets 2-4 chose between levers or checked them; set 5 is
-# the last final check.
+# the last final check. Set 6 (session 12) was run once, on the retriever as session 11 left it: 0.767/0.600/0.659.
 KHUEDOAN_FLOORS = [
     ("khuedoan-questions-blind.yaml", 30, 0.9, 0.63, 0.75),
     ("khuedoan-questions-blind2.yaml", 30, 0.8, 0.76, 0.79),
     ("khuedoan-questions-blind3.yaml", 30, 0.9, 0.76, 0.84),
     ("khuedoan-questions-blind4.yaml", 30, 0.83, 0.6, 0.72),
     ("khuedoan-questions-blind5.yaml", 30, 0.83, 0.66, 0.74),
+    ("khuedoan-questions-blind6.yaml", 30, 0.73, 0.56, 0.63),
 ]
 
 
@@ -98,6 +99,11 @@ def test_floor_on_the_second_corpus_repos_blind_questions(tmp_path: Path) -> Non
         m = retrieval_metrics(knowledge, questions)
         assert m.questions == n
         assert m.recall_at_5 >= at5 and m.recall_at_1 >= at1 and m.mrr >= mrr, (name, m)
+        # The literal half (the document's own words) reaches the issue's targets on every set (measured: recall@5
+        # 1.0 on all six, recall@1 0.8-1.0, MRR 0.869-1.0); the paraphrased half is the shortfall (MRR 0.37-0.76).
+        literal = retrieval_metrics(knowledge, [q for q in questions if q["style"] == "literal"])
+        assert literal.questions == n // 2
+        assert literal.recall_at_1 >= 0.8 and literal.recall_at_5 >= 0.95 and literal.mrr >= 0.85, (name, literal)
 
 
 LONG_DOC = "# Token rotation\n\n" + "".join(

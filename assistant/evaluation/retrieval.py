@@ -41,6 +41,15 @@ def retrieval_metrics(knowledge: Knowledge, questions: list[dict[str, Any]], k: 
     )
 
 
+def metrics_by_style(knowledge: Knowledge, questions: list[dict[str, Any]]) -> dict[str, RetrievalMetrics]:
+    """The same metrics for each `style` apart: `literal` questions use the document's own words, `paraphrased`
+    ones an operator's words that avoid the document's key terms (and often the tool's name)."""
+    by: dict[str, list[dict[str, Any]]] = {}
+    for q in questions:
+        by.setdefault(q.get("style", "unlabelled"), []).append(q)
+    return {style: retrieval_metrics(knowledge, by[style]) for style in sorted(by)}
+
+
 # Every retrieval set, by the corpus repo it asks about (../shared/corpus/<repo>/repo): the tuning set first, then
 # the blind ones (written before the retriever ran on them; never tuned on).
 SETS: dict[str, list[str]] = {
@@ -53,6 +62,7 @@ SETS: dict[str, list[str]] = {
         "corpus-questions-blind5",  # session 11: checked those choices (and turned them down), then development
         "corpus-questions-blind6",  # session 11: as blind 5
         "corpus-questions-blind7",  # session 11: the last final check
+        "corpus-questions-blind8",  # session 12: run once, on the final retriever of session 11
     ],
     "khuedoan-homelab": [
         "khuedoan-questions-blind",
@@ -60,6 +70,7 @@ SETS: dict[str, list[str]] = {
         "khuedoan-questions-blind3",  # session 11: checked those choices, then development
         "khuedoan-questions-blind4",  # session 11: as blind 3
         "khuedoan-questions-blind5",  # session 11: the last final check
+        "khuedoan-questions-blind6",  # session 12: as blind 8
     ],
 }
 
@@ -83,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--corpus", type=Path, default=project.parent / "shared" / "corpus")
     args = ap.parse_args(argv)
     root = args.index_root or Path(tempfile.mkdtemp(prefix="ra-retrieval-"))
-    print(f"{'set':<28} {'n':>3} {'r@1':>6} {'r@5':>6} {'MRR':>6} {'p50 ms':>7}")
+    print(f"{'set':<28} {'n':>3} {'r@1':>6} {'r@5':>6} {'MRR':>6} {'p50 ms':>7}   by style: n r@1/r@5/MRR")
     for repo_name, sets in SETS.items():
         repo = args.corpus / repo_name / "repo"
         if not repo.is_dir():
@@ -103,7 +114,14 @@ def main(argv: list[str] | None = None) -> None:
             questions = yaml.safe_load((project / "evals" / "retrieval" / f"{name}.yaml").read_text())["questions"]
             m = retrieval_metrics(knowledge, questions)
             p50 = statistics.median(m.latencies_ms)
-            print(f"{name:<28} {m.questions:>3} {m.recall_at_1:>6.3f} {m.recall_at_5:>6.3f} {m.mrr:>6.3f} {p50:>7.1f}")
+            styles = "  ".join(
+                f"{style[:4]} {s.questions} {s.recall_at_1:.3f}/{s.recall_at_5:.3f}/{s.mrr:.3f}"
+                for style, s in metrics_by_style(knowledge, questions).items()
+            )
+            print(
+                f"{name:<28} {m.questions:>3} {m.recall_at_1:>6.3f} {m.recall_at_5:>6.3f} {m.mrr:>6.3f} {p50:>7.1f}"
+                f"   {styles}"
+            )
 
 
 if __name__ == "__main__":
