@@ -175,6 +175,7 @@ def ask(
         question = read_stdin(_settings().max_input_bytes).decode("utf-8", "replace")
     settings = _settings()
     knowledge = Knowledge(settings)
+    knowledge.warm_up()
     intent = route(question)
     if intent.route == "review":
         from assistant.pipeline import review_text
@@ -263,6 +264,7 @@ def _knowledge(settings: Settings) -> Knowledge:
     from assistant.knowledge_base.knowledge import Knowledge
 
     knowledge = Knowledge(settings)
+    knowledge.warm_up()
     if note := knowledge.unindexed_note():
         err.print(f"[yellow]note:[/] {note}")
     return knowledge

