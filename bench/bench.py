@@ -125,7 +125,7 @@ def bench_search(settings: Settings, questions: list[dict]) -> dict[str, float]:
     m = retrieval_metrics(k, questions)
     styles = {
         f"{style}_{key}": value
-        for style, s in metrics_by_style(k, questions).items()
+        for style, s in metrics_by_style(questions, m).items()
         for key, value in (("questions", s.questions), ("r1", s.recall_at_1), ("r5", s.recall_at_5), ("mrr", s.mrr))
     }
     return {
@@ -323,20 +323,15 @@ def main() -> None:
         settings, figures["index"] = bench_index(repo, work)
         figures["index"]["repo"] = str(repo.relative_to(PROJECT.parent))  # type: ignore[assignment]
         if repo == CORPUS:
-            sets = (
-                "corpus-questions",
-                "corpus-questions-heldout",
-                "corpus-questions-heldout2",
-                "corpus-questions-blind3",
-                "corpus-questions-blind4",
-                "corpus-questions-blind5",
-                "corpus-questions-blind6",
-                "corpus-questions-blind7",
-                "corpus-questions-blind8",
-            )
-            blind = (3, 4, 5, 6, 7, 8)
-            names = ("search", "search_held_out", "search_held_out_2", *(f"search_blind_{n}" for n in blind))
-            for name, file in zip(names, sets, strict=True):
+            from assistant.evaluation.retrieval import SETS
+
+            named = {
+                "corpus-questions": "search",
+                "corpus-questions-heldout": "search_held_out",
+                "corpus-questions-heldout2": "search_held_out_2",
+            }
+            for file in SETS["homelab"]:  # blind sets: search_blind_3 onwards
+                name = named.get(file) or file.replace("corpus-questions-blind", "search_blind_")
                 qs = yaml.safe_load((PROJECT / f"evals/retrieval/{file}.yaml").read_text())["questions"]
                 figures[name] = bench_search(settings, qs)
             figures["big_diff"] = bench_big_diff(settings)

@@ -16,38 +16,44 @@ class RetrievalMetrics(BaseModel):
     recall_at_5: float
     mrr: float
     latencies_ms: list[float]
+    ranks: list[int | None]  # per question, in order: where its first expected file came (None: not in the top k)
 
 
 def retrieval_metrics(knowledge: Knowledge, questions: list[dict[str, Any]], k: int = 10) -> RetrievalMetrics:
-    r1 = r5 = 0
-    mrr = 0.0
+    ranks: list[int | None] = []
     latencies: list[float] = []
     for q in questions:
         t0 = time.perf_counter()
         paths = [h.chunk.path for h in knowledge.search(q["question"], k=k, sources={"repo"})]
         latencies.append((time.perf_counter() - t0) * 1000)
-        rank = next((i for i, p in enumerate(paths) if p in q["expected"]), None)
-        if rank is not None:
-            mrr += 1 / (rank + 1)
-            r1 += rank == 0
-            r5 += rank < 5
-    n = max(len(questions), 1)
+        ranks.append(next((i for i, p in enumerate(paths) if p in q["expected"]), None))
+    return _summary(ranks, latencies)
+
+
+def _summary(ranks: list[int | None], latencies: list[float]) -> RetrievalMetrics:
+    found = [r for r in ranks if r is not None]
+    n = max(len(ranks), 1)
     return RetrievalMetrics(
-        questions=len(questions),
-        recall_at_1=round(r1 / n, 3),
-        recall_at_5=round(r5 / n, 3),
-        mrr=round(mrr / n, 3),
+        questions=len(ranks),
+        recall_at_1=round(sum(r == 0 for r in found) / n, 3),
+        recall_at_5=round(sum(r < 5 for r in found) / n, 3),
+        mrr=round(sum(1 / (r + 1) for r in found) / n, 3),
         latencies_ms=latencies,
+        ranks=ranks,
     )
 
 
-def metrics_by_style(knowledge: Knowledge, questions: list[dict[str, Any]]) -> dict[str, RetrievalMetrics]:
-    """The same metrics for each `style` apart: `literal` questions use the document's own words, `paraphrased`
-    ones an operator's words that avoid the document's key terms (and often the tool's name)."""
-    by: dict[str, list[dict[str, Any]]] = {}
-    for q in questions:
-        by.setdefault(q.get("style", "unlabelled"), []).append(q)
-    return {style: retrieval_metrics(knowledge, by[style]) for style in sorted(by)}
+def metrics_by_style(questions: list[dict[str, Any]], metrics: RetrievalMetrics) -> dict[str, RetrievalMetrics]:
+    """`metrics` (of these questions, in order) for each `style` apart, from the same searches: `literal` questions
+    use the document's own words, `paraphrased` ones an operator's words that avoid the document's key terms (and
+    often the tool's name)."""
+    by: dict[str, list[int]] = {}
+    for i, q in enumerate(questions):
+        by.setdefault(q.get("style", "unlabelled"), []).append(i)
+    return {
+        style: _summary([metrics.ranks[i] for i in by[style]], [metrics.latencies_ms[i] for i in by[style]])
+        for style in sorted(by)
+    }
 
 
 # Every retrieval set, by the corpus repo it asks about (../shared/corpus/<repo>/repo): the tuning set first, then
@@ -116,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
             p50 = statistics.median(m.latencies_ms)
             styles = "  ".join(
                 f"{style[:4]} {s.questions} {s.recall_at_1:.3f}/{s.recall_at_5:.3f}/{s.mrr:.3f}"
-                for style, s in metrics_by_style(knowledge, questions).items()
+                for style, s in metrics_by_style(questions, m).items()
             )
             print(
                 f"{name:<28} {m.questions:>3} {m.recall_at_1:>6.3f} {m.recall_at_5:>6.3f} {m.mrr:>6.3f} {p50:>7.1f}"
