@@ -132,7 +132,7 @@ def walk_repo(root: Path) -> Walk:
         if name in GENERATED_NAMES or name.endswith((".min.js", ".min.css")) or name.startswith("zz_generated"):
             out.skipped["generated or lock file"] += 1
             continue
-        if suffix not in TEXT_EXT and name not in TEXT_NAMES and not (not suffix and _is_script(path)):
+        if suffix not in TEXT_EXT and name not in TEXT_NAMES and (suffix or not _is_script(path)):
             out.skipped["not a text format we index"] += 1
             continue
         try:

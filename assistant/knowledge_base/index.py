@@ -243,9 +243,7 @@ class IndexStore:
                     )
                 else:
                     self.settings.index_dir.mkdir(parents=True, exist_ok=True)
-                    self._client = chromadb.PersistentClient(
-                        path=str(self.settings.index_dir / "chroma"), settings=chroma_settings
-                    )
+                    self._client = chromadb.PersistentClient(path=str(self.chroma_dir), settings=chroma_settings)
             except Exception as exc:  # chromadb raises many types for a corrupt, locked or absent store
                 raise IndexMissingError(
                     f"cannot open the index at {self.location}: {exc.__class__.__name__}: {exc}",
@@ -254,8 +252,17 @@ class IndexStore:
         return self._client
 
     @property
+    def chroma_dir(self) -> Path:
+        """The local store's folder (with `chroma_url`, the server holds the store instead)."""
+        return self.settings.index_dir / "chroma"
+
+    @property
     def location(self) -> str:
-        return self.settings.chroma_url or str(self.settings.index_dir / "chroma")
+        return self.settings.chroma_url or str(self.chroma_dir)
+
+    def may_exist(self) -> bool:
+        """Whether there can be an index to open, without opening it: a server, or a local store folder."""
+        return bool(self.settings.chroma_url) or self.chroma_dir.is_dir()
 
     @property
     def keyword_dir(self) -> Path:
@@ -363,7 +370,7 @@ class IndexStore:
         """Why the store cannot be trusted, or None: sqlite's quick_check, then open, count and one query. Cheap
         (tens of ms for a homelab index), so it runs before any embedding work."""
         if not self.settings.chroma_url:
-            db = self.settings.index_dir / "chroma" / "chroma.sqlite3"
+            db = self.chroma_dir / "chroma.sqlite3"
             if db.exists() and (problem := _quick_check(db)):
                 return self._damaged(problem)
         try:
@@ -616,7 +623,7 @@ class IndexStore:
             return None
         SharedSystemClient.clear_system_cache()  # chromadb keeps the broken system for this path otherwise
         self._client = None
-        folder = self.settings.index_dir / "chroma"
+        folder = self.chroma_dir
         remove_manifest(self.settings.index_dir)
         if not folder.exists():
             return None

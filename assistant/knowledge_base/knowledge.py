@@ -88,8 +88,7 @@ class Knowledge:
         """Start loading the local embedding model in the background when there is an index to search: a command
         that will search calls this before it opens the index (the loading thread, or None)."""
         embedder = self.store.embedder
-        has_index = bool(self.settings.chroma_url) or (self.settings.index_dir / "chroma").is_dir()
-        if has_index and isinstance(embedder, MiniLMEmbedder):
+        if self.store.may_exist() and isinstance(embedder, MiniLMEmbedder):
             return embedder.warm_up()
         return None
 
