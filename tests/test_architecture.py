@@ -93,3 +93,15 @@ def test_the_finder_sees_a_cycle() -> None:
 def test_assistant_never_imports_the_tui() -> None:
     edges = graph()
     assert not [(m, d) for m, deps in edges.items() if m.startswith("assistant") for d in deps if d.startswith("tui")]
+
+
+def test_stack_discovery_imports_nothing_from_the_knowledge_base() -> None:
+    """Stack discovery reads the repo walker in `inputs/`; the index builds on the stack, never the other way."""
+    edges = graph()
+    assert not [
+        (m, d)
+        for m, deps in edges.items()
+        if m.startswith("assistant.stack")
+        for d in deps
+        if d.startswith("assistant.knowledge_base")
+    ]

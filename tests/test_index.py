@@ -88,7 +88,7 @@ def test_scripts_programs_and_renovate_config_are_indexed(tmp_path: Path) -> Non
     """A homelab keeps operational facts in scripts and small programs (scripts/backup's schedule, a secret
     generator's rules, renovate.json5's grouping): they are indexed and found. A file with no extension and no
     shebang is not text we know how to read."""
-    from assistant.knowledge_base.files import walk_repo
+    from assistant.inputs.repo_files import walk_repo
 
     repo = tmp_path / "repo"
     (repo / "scripts").mkdir(parents=True)

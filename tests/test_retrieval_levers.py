@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import assistant.knowledge_base.retrieval as retrieval
-from assistant.knowledge_base.files import is_fixture
+from assistant.inputs.repo_files import is_fixture
 from assistant.knowledge_base.index import IndexStore
 from assistant.knowledge_base.knowledge import Knowledge
 from tests.conftest import settings_for

@@ -12,8 +12,8 @@ from typing import Any
 from assistant.checks.registry import CheckSpec, load_checks
 from assistant.inputs.diff import ChangedFile, PullRequest
 from assistant.inputs.manifests import Document, LDict, parse_documents
+from assistant.inputs.repo_files import walk_repo
 from assistant.inputs.safe_yaml import Budget, YAMLLimitError
-from assistant.knowledge_base.files import walk_repo
 from assistant.models import Finding, Location, Severity
 from assistant.reasoning.redaction import redact
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import AssistantError, IndexMissingError, InputError
+from assistant.inputs.repo_files import RepoFile, digest, is_fixture, walk_repo
 from assistant.knowledge_base.build_lock import Holder, WriteLock, lock_holder, lock_timeout
 from assistant.knowledge_base.build_manifest import (
     Manifest,
@@ -34,7 +35,6 @@ from assistant.knowledge_base.build_manifest import (
 )
 from assistant.knowledge_base.chunking import chunk_file
 from assistant.knowledge_base.embeddings import Embedder, MiniLMEmbedder, OpenAIEmbedder
-from assistant.knowledge_base.files import RepoFile, digest, is_fixture, walk_repo
 from assistant.knowledge_base.keyword import KeywordIndex
 from assistant.models import Chunk
 from assistant.stack.catalog import load_catalog

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.inputs.manifests import LDict, LList, parse_documents
+from assistant.inputs.repo_files import SKIP_DIRS, RepoFile
 from assistant.inputs.safe_yaml import YAMLLimitError
-from assistant.knowledge_base.files import SKIP_DIRS, RepoFile
 from assistant.stack.catalog import Marker, RoleCatalog
 from assistant.stack.inventory import Evidence, InventoryEntry, Signal, Strength
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from assistant.knowledge_base.files import RepoFile, digest, walk_repo
+from assistant.inputs.repo_files import RepoFile, digest, walk_repo
 from assistant.stack.catalog import RoleCatalog
 from assistant.stack.discovery import Discoverer, list_paths
 from assistant.stack.inventory import INVENTORY_VERSION, Inventory, Signal, aggregate

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from assistant.checks.context import Context, finding, line_of
 from assistant.inputs.manifests import Document, walk
-from assistant.knowledge_base.files import RepoFile
+from assistant.inputs.repo_files import RepoFile
 from assistant.models import Finding
 from assistant.stack.discovery import Discoverer, is_client
 from assistant.stack.inventory import InventoryEntry
