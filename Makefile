@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip -q --disable-pip-version-check
 EXAMPLE_REPO := examples/homelab
 PROPOSAL ?= examples/proposals/redis-for-authentik.md
 
-.PHONY: setup setup-test demo test lint eval eval-record bench bench-tui screenshot cassettes clean
+.PHONY: setup setup-test demo test lint eval eval-record bench bench-tui screenshot cassettes clean catalog
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -51,6 +51,11 @@ eval-record: setup
 screenshot: setup
 	$(BIN)/assistant index --repo $(EXAMPLE_REPO)
 	ASSISTANT_REPO=$(EXAMPLE_REPO) $(BIN)/python -m tui.screenshot docs/tui-main.svg
+
+# Compile the tool catalog from the open datasets beside the checkout (the product never reads ../shared).
+catalog: setup
+	$(PIP) install -e '.[catalog]'
+	$(BIN)/python -m assistant.stack.compile ../shared/data
 
 bench-tui: setup
 	$(BIN)/python bench/bench_tui.py

@@ -76,9 +76,18 @@ def catalog() -> RoleCatalog:
     return load_catalog(CATALOG)
 
 
+# Jobs that one project does in practice (no second descheduler or secondary-network CNI is maintained): such a
+# role names its tool in advice, and can never be an overlap.
+ONE_TOOL_ROLES = {"descheduling", "multi-network"}
+
+
 def test_catalog_covers_the_ecosystem(catalog: RoleCatalog) -> None:
     assert len(catalog.tools) >= 130
-    thin = {r.id: [t.slug for t in catalog.tools_in(r.id)] for r in catalog.roles if len(catalog.tools_in(r.id)) < 2}
+    thin = {
+        r.id: [t.slug for t in catalog.tools_in(r.id)]
+        for r in catalog.roles
+        if len(catalog.tools_in(r.id)) < 2 and not r.family and r.id not in ONE_TOOL_ROLES
+    }
     assert thin == {}
     assert REQUIRED_SLUGS - set(catalog.by_slug) == set()
 

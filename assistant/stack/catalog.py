@@ -3,18 +3,30 @@ each tool in a repo (chart, image, CRD, repo URL, Terraform provider, file marke
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from assistant.errors import InputError
 from assistant.inputs.safe_yaml import load_document
-from assistant.stack.matching import ProperName
+from assistant.stack.matching import CommonName, ProperName
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_SOURCE = re.compile(r"^(?:https?://)?(?:www\.)?([a-z0-9.-]+\.[a-z]+)/([\w.-]+)/([\w.-]+)", re.I)
+
+
+def source_repo(url: str) -> str:
+    """`https://github.com/Org/Repo.git/tree/main` -> `github.com/org/repo`; '' for a URL that names no repository."""
+    m = _SOURCE.match(url.strip())
+    if not m:
+        return ""
+    host, org, repo = (g.lower() for g in m.groups())
+    return f"{host}/{org}/{repo.removesuffix('.git')}"
 
 
 class Role(BaseModel):
@@ -22,6 +34,13 @@ class Role(BaseModel):
     name: str
     # What the framework asks of this role, without naming a tool: said when the repo runs nothing in it.
     requirement: str = ""
+    # The words an operator uses for the need this role fills, without naming a tool ("a password manager",
+    # "somewhere to keep container images"): a proposal worded as a need reaches the role through them.
+    needs: list[str] = Field(default_factory=list)
+    # A coarse group from the open data ("Observability"): its tools are known, but two of them need not do the same
+    # job, so a family is never an overlap.
+    family: bool = False
+    app: bool = False  # an end-user application's job (a password manager), not the platform's
 
 
 class Marker(BaseModel):
@@ -69,11 +88,18 @@ class Tool(BaseModel):
     # incumbent for overlap. `role_kinds` can make them conditional too.
     assists: list[str] = Field(default_factory=list)
     note: str = ""
+    origin: str = "hand"  # hand (knowledge/roles.yaml) | awesome-selfhosted | cncf-landscape (the compiled file)
+    common_name: bool = False  # the compiled name is a common English word (word frequencies, at compile time)
+    source: str = ""  # `github.com/org/repo`, from the open data
 
     @property
     def names(self) -> list[str]:
-        """Every way prose may name the tool."""
-        return [self.name, *self.aliases, *(ProperName(p) for p in self.proper_names)]
+        """Every way prose may name the tool. A compiled tool named by one plain word ("Homer", "Flame") is named only
+        capitalised as written: the open data carries no word list to tell which names are also ordinary words."""
+        name: str = self.name
+        if self.origin != "hand" and re.fullmatch(r"[A-Za-z]+", name):
+            name = CommonName(name) if self.common_name else ProperName(name)
+        return [name, *self.aliases, *(ProperName(p) for p in self.proper_names)]
 
     @property
     def engine_named(self) -> bool:
@@ -134,17 +160,132 @@ class RoleCatalog(BaseModel):
     def tools_in(self, role_id: str) -> list[Tool]:
         return [t for t in self.tools if role_id in t.roles]
 
+    def is_family(self, role_id: str) -> bool:
+        role = self.role_by_id.get(role_id)
+        return role is not None and role.family
+
+
+COMPILED_NAME = "catalog.compiled.json"
+
+
+class CompiledEntry(BaseModel):
+    """One tool of the compiled catalog, as `make catalog` writes it."""
+
+    slug: str
+    name: str
+    roles: list[str]
+    source: str = ""
+    origin: str = "compiled"
+    common_name: bool = False
+# Image path segments that name no tool (`ghcr.io/org/server`, `…/app`): never matched by a compiled tool's name.
+_GENERIC_SEGMENTS = frozenset(
+    {
+        "server", "app", "web", "api", "core", "ui", "frontend", "backend", "worker", "docker", "image", "images",
+        "base", "cli", "client", "agent", "operator", "controller", "exporter", "proxy", "service", "daemon", "main",
+        "community", "library", "bot", "wiki", "home", "cloud", "runtime"
+    }
+)
+
 
 @lru_cache(maxsize=8)
-def _load(path: str, mtime: float) -> RoleCatalog:
+def _load(path: str, mtime: float, compiled: str, compiled_mtime: float) -> RoleCatalog:
     try:
-        return RoleCatalog.model_validate(load_document(Path(path).read_text(encoding="utf-8")))
+        catalog = RoleCatalog.model_validate(load_document(Path(path).read_text(encoding="utf-8")))
     except (yaml.YAMLError, ValidationError) as exc:
         raise InputError(f"role catalog {path} is invalid: {str(exc).splitlines()[0]}") from None
+    if not compiled:
+        return catalog
+    try:
+        data = json.loads(Path(compiled).read_text(encoding="utf-8"))
+        roles = [Role(id=r["id"], name=r["name"], family=True) for r in data["roles"]]
+        entries = [CompiledEntry.model_validate(t).model_dump() for t in data["tools"]]
+    except (OSError, ValueError, KeyError, TypeError, ValidationError) as exc:
+        raise InputError(
+            f"compiled catalog {compiled} is unreadable ({type(exc).__name__}); rebuild it with `make catalog` "
+            "or delete it to review with the hand-written catalog alone"
+        ) from None
+    return merge_compiled(catalog, roles, entries)
+
+
+def merge_compiled(catalog: RoleCatalog, roles: list[Role], entries: list[dict[str, Any]]) -> RoleCatalog:
+    """The hand-written catalog plus the compiled tools it does not already know (same slug, name or source
+    repository: the hand-written entry wins)."""
+    known: set[str] = set()
+    images: set[str] = set()
+    for t in catalog.tools:
+        known |= {t.slug, slugify(t.name), *(slugify(a) for a in t.aliases), *(c.lower() for c in t.charts)}
+        images |= {i.lower() for i in t.images}
+    # `rook/rook` is Rook-Ceph (images `rook/ceph`): a project named after an org whose images a hand entry owns
+    owned_orgs = {i.split("/")[-2] for i in images if "/" in i}
+    role_ids = {r.id for r in catalog.roles} | {r.id for r in roles}
+    fresh: list[tuple[dict[str, Any], str, str, list[str]]] = []
+    for e in entries:
+        slug = str(e.get("slug", ""))
+        source = str(e.get("source", ""))
+        org_repo = source.split("/", 1)[1] if source.count("/") == 2 else ""
+        repo_name = org_repo.rsplit("/", 1)[-1]
+        org = org_repo.split("/", 1)[0]
+        if not slug or slug in known or slugify(repo_name) in known or org_repo in images:
+            continue
+        if org in owned_orgs and slug == slugify(org):
+            continue
+        known.add(slug)
+        e_roles = [r for r in e.get("roles", []) if r in role_ids]
+        if e_roles and _SLUG.match(slug):
+            fresh.append((e, slug, org_repo, e_roles))
+    # A bare name (`jellyfin`) matches an image's last segment, so it must be one tool's alone: `panel`, `spec` and
+    # `platform` name several projects, and `distribution` is a hand-written tool's image.
+    bare: dict[str, int] = {}
+    for i in images:
+        bare[i.rsplit("/", 1)[-1]] = 2
+    for _, slug, org_repo, _ in fresh:
+        for name in {slug, org_repo.rsplit("/", 1)[-1]} - {""}:
+            bare[name] = bare.get(name, 0) + 1
+    tools = list(catalog.tools)
+    for e, slug, org_repo, e_roles in fresh:
+        names = [n for n in dict.fromkeys([slug, org_repo.rsplit("/", 1)[-1]]) if n]
+        unique = [n for n in names if bare.get(n) == 1 and len(n) >= 4 and n not in _GENERIC_SEGMENTS]
+        patterns = ([org_repo] if org_repo and org_repo.rsplit("/", 1)[-1] not in _GENERIC_SEGMENTS else []) + [
+            n for n in unique if n != org_repo
+        ]
+        if org_repo and org_repo.rsplit("/", 1)[-1] in _GENERIC_SEGMENTS and org_repo.split("/")[0] == slug:
+            patterns.append(org_repo)  # `vaultwarden/server`: the org names the tool
+        if not patterns:
+            continue  # nothing in a repo could ever show it runs
+        tools.append(
+            Tool(
+                slug=slug,
+                name=str(e["name"]),
+                roles=e_roles,
+                images=patterns,
+                charts=[slug] if slug in unique else [],
+                origin=str(e.get("origin", "compiled")),
+                source=str(e.get("source", "")),
+                common_name=bool(e.get("common_name", False)),
+            )
+        )
+    return RoleCatalog(
+        version=catalog.version, roles=[*catalog.roles, *roles], tools=tools, cloud_only=catalog.cloud_only
+    )
+
+
+def slugify(name: str) -> str:
+    """`Home Assistant` -> `home-assistant`, `Paperless-ngx` -> `paperless-ngx`."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def compiled_path(path: Path) -> Path:
+    """The compiled catalog that ships beside the hand-written one."""
+    return path.with_name(COMPILED_NAME)
 
 
 def load_catalog(path: Path) -> RoleCatalog:
+    compiled = compiled_path(path)
     try:
-        return _load(str(path), path.stat().st_mtime)
+        compiled_mtime = compiled.stat().st_mtime
+    except OSError:
+        compiled, compiled_mtime = Path(""), 0.0
+    try:
+        return _load(str(path), path.stat().st_mtime, str(compiled) if compiled_mtime else "", compiled_mtime)
     except FileNotFoundError:
         raise InputError(f"role catalog not found: {path}") from None

@@ -22,10 +22,20 @@ from typing import Any
 from assistant.inputs.manifests import LDict, LList, parse_documents
 from assistant.inputs.repo_files import SKIP_DIRS, RepoFile
 from assistant.inputs.safe_yaml import YAMLLimitError
-from assistant.stack.catalog import Marker, RoleCatalog
-from assistant.stack.inventory import Evidence, InventoryEntry, Signal, Strength
+from assistant.stack.catalog import Marker, RoleCatalog, slugify
+from assistant.stack.inventory import UNCLASSIFIED, Evidence, InventoryEntry, Signal, Strength
 
 YAML_EXT = (".yaml", ".yml")
+# Folder and resource names that name no tool: layout words of GitOps repos
+_NOT_UNITS = frozenset(
+    {
+        "app", "apps", "application", "applications", "base", "bases", "cluster", "clusters", "component", "components",
+        "config", "configs", "core", "default", "deploy", "deployment", "deployments", "docker", "env", "envs",
+        "environments", "flux", "helm", "infra", "infrastructure", "kubernetes", "k8s", "manifests", "overlays",
+        "platform", "prod", "production", "release", "releases", "repo", "services", "stack", "stacks", "staging",
+        "system", "templates", "test", "tools", "values", "main", "live", "dev", "app-template", "common"
+    }
+)
 HCL_EXT = (".tf", ".hcl")
 # Folders whose files describe no running tool: archives, fixtures, and the assistant's own data.
 IGNORED_DIRS = {"archive", "archived", ".archive", "deprecated", "testdata", "fixtures", "__fixtures__"}
@@ -43,6 +53,13 @@ _ANSIBLE_PREFIX = re.compile(r"^(?:ansible\.(?:builtin|legacy)|community\.genera
 _GONE = {"absent", "removed", "stopped"}
 TEMPLATE_EXT = (".yaml.j2", ".yml.j2", ".yaml.tpl", ".yml.tpl", ".yaml.tmpl", ".yml.tmpl", ".yaml.jinja", ".yml.jinja")
 _TEMPLATE_IMAGE = re.compile(r"^[ \t]*(?:-[ \t]+)?image:[ \t]*[\"']?([^\s\"'#]+)", re.M)
+# `repository:` counts only with a registry host (`ghcr.io/…`): a chart's `repository:` is a URL or a bare name
+_IMAGE_LINE = re.compile(
+    r"^[ \t]*(?:-[ \t]+)?(?:image:[ \t]*[\"']?([^\s\"'#{]+)"
+    r"|repository:[ \t]*[\"']?([a-z0-9-]+\.[a-z0-9.-]+/[^\s\"'#]+))",
+    re.M,
+)
+_DOCKER_STAGE = re.compile(r"^[ \t]*FROM[ \t]+\S+[ \t]+AS[ \t]+(\S+)", re.M | re.I)
 _DOCKER_FROM = re.compile(r"^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*(\S+)", re.M | re.I)
 _DOCKER_INSTALL = re.compile(
     r"\b(?:(?:apk|apt-get|apt|dnf5?|microdnf|yum|zypper)(?:\s+-\S+)*\s+(?:add|install|in)|pacman\s+-S\w*)\b"
@@ -57,6 +74,8 @@ class Matchers:
 
     charts: dict[str, str] = field(default_factory=dict)
     images: list[tuple[str, str]] = field(default_factory=list)  # (image repo, tool)
+    # the same, by the repository's last path segment: an image can only match patterns that end like it
+    image_buckets: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     groups: dict[str, str] = field(default_factory=dict)  # api group -> tool
     kinds: dict[str, str] = field(default_factory=dict)  # group/Kind -> tool
     repos: list[tuple[str, str]] = field(default_factory=list)
@@ -93,11 +112,13 @@ class Matchers:
             for chart, tools in t.chart_bundles.items():
                 m.chart_bundles.setdefault(chart.lower(), []).extend(tools)
         m.images.sort(key=lambda x: -len(x[0]))  # the most specific repository wins
+        for pattern, tool in m.images:
+            m.image_buckets.setdefault(pattern.rsplit("/", 1)[-1], []).append((pattern, tool))
         return m
 
     def image(self, ref: str) -> str | None:
         repo = image_repository(ref)
-        for pattern, tool in self.images:
+        for pattern, tool in self.image_buckets.get(repo.rsplit("/", 1)[-1], ()):
             if repo == pattern or repo.endswith("/" + pattern):
                 return tool
         return None
@@ -123,6 +144,69 @@ class Matchers:
             )
             if tool:
                 yield tool, m.group(0)
+
+
+def _image_names(repo: str) -> list[str]:
+    """The name parts of an image repository, last first: `ghcr.io/home-operations/plex` -> plex, home-operations."""
+    parts = repo.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]
+    return [p for p in reversed(parts) if p]
+
+
+_SOURCE_KINDS = {"HelmRepository", "OCIRepository", "GitRepository"}
+
+
+def _as_source(signals: list[Signal], data: Any) -> list[Signal]:
+    """A Flux source declares where charts could come from; it proves a tool only where a HelmRelease uses it
+    (repos often declare sources for apps they have switched off)."""
+    if _kind_of(data) not in _SOURCE_KINDS or not isinstance(data.get("metadata"), dict):
+        return signals
+    name = str(data["metadata"].get("name", ""))
+    return [s.model_copy(update={"strength": "source", "source": name}) for s in signals if s.strength == "strong"]
+
+
+def _source_refs(data: dict[str, Any], path: str, line: int) -> list[Signal]:
+    """The sources a HelmRelease uses (`chartRef.name`, `chart.spec.sourceRef.name`)."""
+    if _kind_of(data) != "HelmRelease" or not isinstance(data.get("spec"), dict):
+        return []
+    spec = data["spec"]
+    names = []
+    if isinstance(spec.get("chartRef"), dict):
+        names.append(spec["chartRef"].get("name"))
+    chart = spec.get("chart")
+    chart_spec = chart.get("spec") if isinstance(chart, dict) else None
+    if isinstance(chart_spec, dict) and isinstance(chart_spec.get("sourceRef"), dict):
+        names.append(chart_spec["sourceRef"].get("name"))
+    ev = Evidence(path=path, line=line, how="HelmRelease source")
+    return [Signal(tool="", evidence=ev, strength="ref", source=str(n)) for n in names if n]
+
+
+def _unit_tool(image: str, units: set[str]) -> str | None:
+    """The tool an image or chart name and its unit's names agree on: the unit itself where they are equal or the
+    image extends it (`teleport-distroless` in unit `teleport`), the image where the unit extends it (chart
+    `victoria-logs-collector` in `victoria-logs-collector-charts`)."""
+    if image in units:
+        return image
+    for unit in sorted(units, key=len, reverse=True):
+        if image.startswith(unit + "-"):
+            return unit
+        if len(image) >= 4 and image not in _NOT_UNITS and unit.startswith(image + "-"):
+            return image
+    return None
+
+
+def _units(data: Any, trail: tuple[str, ...], path: str) -> set[str]:
+    """The names of the app unit around a value: the resource's name, the compose service, the file's folders."""
+    names: set[str] = set()
+    if isinstance(data, dict):
+        meta = data.get("metadata")
+        if isinstance(meta, dict) and isinstance(meta.get("name"), str):
+            names.add(meta["name"])
+        if len(trail) > 1 and trail[0] == "services":
+            names.add(trail[1])
+    names.update(path.split("/")[:-1])
+    return {s for n in names if len(s := slugify(n)) >= 3 and s not in _NOT_UNITS}
 
 
 def image_repository(ref: str) -> str:
@@ -209,15 +293,17 @@ class Discoverer:
 
     def _yaml(self, f: RepoFile) -> tuple[list[Signal], list[str]]:
         try:
-            docs, _ = parse_documents(f.text, f.path)
+            docs, broken = parse_documents(f.text, f.path)
         except YAMLLimitError:  # a YAML bomb proves nothing and is never expanded
             return [], []
         m = self.matchers
         out: list[Signal] = []
+        if broken:  # a file the parser rejects (a redefined anchor) still names its images line by line
+            out += self._image_lines(f, start=docs[-1].line if docs else 0)
         for doc in docs:
             data = doc.data
             if isinstance(data, dict):
-                out += self._kind(data, f.path, doc.line)
+                out += self._kind(data, f.path, doc.line) + _source_refs(data, f.path, doc.line)
             elif not isinstance(data, list):  # a list is an Ansible playbook or task file
                 continue
             for trail, value, line in _walk(data, (), doc.line):
@@ -245,15 +331,23 @@ class Discoverer:
                 if text is None:
                     continue
                 if key in ("chart", "chart_ref") or (key == "name" and parent == "chart"):
-                    out += self._chart(text, f.path, line, f"chart {text}")
+                    out += self._chart(text, f.path, line, f"chart {text}") or self._unit(
+                        [text], _units(data, trail, f.path), f.path, line, f"chart {text}"
+                    )
                 elif key in _IMAGE_KEYS or (key == "repository" and _image_context(trail)):
                     ref = _image_ref(data, trail, text)
-                    out += self._sig(m.image(ref), f.path, line, f"image {image_repository(ref)}")
+                    repo = image_repository(ref)
+                    out += self._sig(m.image(ref), f.path, line, f"image {repo}") or self._unit(
+                        _image_names(repo), _units(data, trail, f.path), f.path, line, f"image {repo}"
+                    )
                 elif key in _URL_KEYS and ("://" in text or "." in text.split("/", 1)[0]):
-                    out += self._sig(m.url(text), f.path, line, f"repository {text}")
+                    found = self._sig(m.url(text), f.path, line, f"repository {text}")
                     if text.startswith("oci://"):
                         name = text.rstrip("/").rsplit("/", 1)[-1].lower()
-                        out += self._chart(name, f.path, line, f"OCI chart {name}")
+                        found += self._chart(name, f.path, line, f"OCI chart {name}") or self._unit(
+                            [name], _units(data, trail, f.path), f.path, line, f"OCI chart {name}"
+                        )
+                    out += _as_source(found, data)
                 elif key == "gatewayclassname" or (key == "controllername" and _kind_of(data) == "GatewayClass"):
                     cls = m.gateway_classes.get(text.lower()) or m.gateway_classes.get(text.lower().split("/", 1)[0])
                     out += self._sig(cls, f.path, line, f"gateway class {text}", roles=("ingress",))
@@ -304,6 +398,27 @@ class Discoverer:
                 out += self._sig(self.matchers.package(text), path, getattr(item, "line", line), f"{kind} {text}")
         return out
 
+    def _unit(self, names: list[str], units: set[str], path: str, line: int, how: str) -> list[Signal]:
+        """A tool the catalog lacks, known by what deploys it: an image or chart named like the unit that runs it
+        (release `sabnzbd` with image `ghcr.io/home-operations/sabnzbd`, compose service `twingate` with image
+        `twingate/connector`). It fills no known role, so it is never an overlap, but the repo runs it."""
+        for name in names:
+            unit = _unit_tool(slugify(name), units)
+            if unit is not None:
+                return [Signal(tool=unit, evidence=Evidence(path=path, line=line, how=how), roles=[UNCLASSIFIED])]
+        return []
+
+    def _image_lines(self, f: RepoFile, start: int) -> list[Signal]:
+        """`image: x/y:1` and app-template's `repository: ghcr.io/x/y` lines from `start` on, read as text."""
+        out: list[Signal] = []
+        for m in _IMAGE_LINE.finditer(f.text):
+            line = f.text.count("\n", 0, m.start()) + 1
+            ref = m.group(1) or m.group(2)
+            if line <= start or ref.startswith("{") or "{{" in ref:
+                continue
+            out += self._sig(self.matchers.image(ref), f.path, line, f"image {image_repository(ref)}")
+        return out
+
     def _template(self, f: RepoFile) -> list[Signal]:
         """A Jinja/Go-templated manifest (`kube-vip.yaml.j2`) does not parse as YAML; its image lines still name what
         it runs, where the repository part is not templated."""
@@ -321,10 +436,11 @@ class Discoverer:
     def _dockerfile(self, f: RepoFile) -> list[Signal]:
         """`FROM` images and the packages `RUN` installs (`apk add dnsmasq`)."""
         out: list[Signal] = []
+        stages = {m.group(1).lower() for m in _DOCKER_STAGE.finditer(f.text)}
         for m in _DOCKER_FROM.finditer(f.text):
             ref = m.group(1)
-            if ref.lower() == "scratch" or "$" in ref:
-                continue
+            if ref.lower() == "scratch" or "$" in ref or ref.lower() in stages:
+                continue  # `FROM runtime` names an earlier build stage, not an image
             line = f.text.count("\n", 0, m.start(1)) + 1
             out += self._sig(self.matchers.image(ref), f.path, line, f"image {image_repository(ref)}")
         for m in _DOCKER_INSTALL.finditer(f.text.replace("\\\n", "  ")):

@@ -9,10 +9,12 @@ from pydantic import BaseModel, Field
 
 from assistant.stack.catalog import RoleCatalog, Tool
 
-INVENTORY_VERSION = 1
+INVENTORY_VERSION = 2  # 2: deployed tools the catalog lacks (role `unclassified`)
+UNCLASSIFIED = "unclassified"
 # weak: a CRD kind (counts only when no strong tool fills the role); default: shipped switched on by a chart the repo
 # deploys; off: values that switch such a subchart off (cancels `default` signals of the tool in the same folder).
-Strength = Literal["strong", "weak", "default", "off"]
+# source: a Flux HelmRepository/OCIRepository/GitRepository, which counts only where a HelmRelease uses it (`ref`).
+Strength = Literal["strong", "weak", "default", "off", "source", "ref"]
 
 
 class Evidence(BaseModel):
@@ -31,6 +33,7 @@ class Signal(BaseModel):
     evidence: Evidence
     strength: Strength = "strong"
     roles: list[str] = Field(default_factory=list)  # roles this use adds (a Gateway class makes its tool the ingress)
+    source: str | None = None  # the source object's name, for `source` and `ref` signals
 
 
 class Decision(BaseModel):
@@ -130,8 +133,17 @@ def _rank(signal: Signal) -> int:
 def aggregate(signals: list[Signal], catalog: RoleCatalog, kinds: dict[str, int] | None = None) -> list[InventoryEntry]:
     """Tools with any strong signal; a weak-only tool only where no strong tool fills any of its roles."""
     off = {(s.tool, _folder(s.evidence.path)) for s in signals if s.strength == "off"}
+    used_sources = {s.source for s in signals if s.strength == "ref"}
+    signals = [
+        s.model_copy(update={"strength": "strong"}) if s.strength == "source" and s.source in used_sources else s
+        for s in signals
+        if s.strength != "ref" and (s.strength != "source" or s.source in used_sources)
+    ]
     by_tool: dict[str, list[Signal]] = {}
+    unknown: dict[str, list[Signal]] = {}
     for s in signals:
+        if catalog.tool(s.tool) is None and s.roles == [UNCLASSIFIED] and s.strength == "strong":
+            unknown.setdefault(s.tool, []).append(s)
         if catalog.tool(s.tool) is None or s.strength == "off":
             continue
         if s.strength == "default" and (s.tool, _folder(s.evidence.path)) in off:
@@ -154,10 +166,21 @@ def aggregate(signals: list[Signal], catalog: RoleCatalog, kinds: dict[str, int]
                 seen.add(key)
                 evidence.append(s.evidence)
         entry = entry_for(catalog.by_slug[slug], evidence, "discovered")
-        entry.roles += sorted({r for s in sigs for r in s.roles} - set(entry.roles))
+        entry.roles += sorted({r for s in sigs for r in s.roles} - set(entry.roles) - {UNCLASSIFIED})
         needs = catalog.by_slug[slug].role_kinds
         entry.roles = [r for r in entry.roles if r not in needs or any((kinds or {}).get(k) for k in needs[r])]
         tool = catalog.by_slug[slug]
         entry.assists = [r for r in tool.assists if r not in needs or any((kinds or {}).get(k) for k in needs[r])]
         entries.append(entry)
+    for slug, sigs in sorted(unknown.items()):
+        evidence = sorted({s.evidence.model_dump_json(): s.evidence for s in sigs}.values(), key=_evidence_order)
+        entries.append(
+            InventoryEntry(
+                tool=slug, name=slug, roles=[UNCLASSIFIED], evidence=evidence[:5], evidence_count=len(evidence)
+            )
+        )
     return entries
+
+
+def _evidence_order(e: Evidence) -> tuple[int, str, int]:
+    return (0 if e.how.startswith("chart") else 1, e.path, e.line)

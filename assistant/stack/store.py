@@ -13,9 +13,10 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from assistant.inputs.repo_files import RepoFile, digest, walk_repo
-from assistant.stack.catalog import RoleCatalog
+from assistant.stack.catalog import RoleCatalog, compiled_path
 from assistant.stack.discovery import Discoverer, list_paths
 from assistant.stack.inventory import INVENTORY_VERSION, Inventory, Signal, aggregate
+from assistant.stack.liveness import disabled_folders, is_disabled
 
 INVENTORY_FILE = "inventory.json"
 
@@ -63,8 +64,10 @@ def discover(
         found, declared = finder.scan(f)
         per_file[f.path] = FileSignals(digest=f.digest, signals=found, kinds=declared)
         report.files_read += 1
-    paths = list_paths(root)
+    switched_off = disabled_folders(files)
+    paths = [p for p in list_paths(root) if not is_disabled(p, switched_off)]
     signals = [s for fs in per_file.values() for s in fs.signals] + finder.marker_signals(root, paths)
+    signals = [s for s in signals if not is_disabled(s.evidence.path, switched_off)]
     kinds = Counter(k for fs in per_file.values() for k in fs.kinds)
     entries = aggregate(signals, catalog, kinds)
     finder.conditional_roles(root, paths, entries)
@@ -82,7 +85,10 @@ def discover(
 
 
 def catalog_digest(path: Path) -> str:
-    return digest(path.read_text(encoding="utf-8"))
+    """Both catalog files: a rebuilt compiled catalog re-discovers the stack as an edited hand-written one does."""
+    compiled = compiled_path(path)
+    extra = compiled.read_text(encoding="utf-8") if compiled.exists() else ""
+    return digest(path.read_text(encoding="utf-8") + "\0" + extra)
 
 
 def load_cache(index_dir: Path) -> InventoryCache | None:

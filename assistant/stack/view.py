@@ -25,6 +25,7 @@ class Stack:
         its roles are the ones it fills here (kube-vip holding only the API address is no Service load balancer)."""
         entry = self.inventory.entry(tool.slug)
         roles = set(entry.roles) if entry is not None and entry.origin == "discovered" else set(tool.roles)
+        roles = {r for r in roles if not self.catalog.is_family(r)}  # two "Observability" tools need not overlap
         return [e for e in self.inventory.entries if set(e.roles) & roles]
 
     def incumbents(self, role: str) -> list[InventoryEntry]:
