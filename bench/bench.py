@@ -86,7 +86,8 @@ def bench_stack(work: Path) -> dict[str, dict[str, float]]:
         t0 = time.perf_counter()
         cache, _ = discover(repo, catalog, catalog_digest(settings.catalog_path))
         seconds = time.perf_counter() - t0
-        inv_score = score_inventory(cache.inventory, load_truth(PROJECT / f"evals/stack/{name}.inventory.yaml"))
+        truth = load_truth(PROJECT / f"evals/stack/{name}.inventory.yaml")
+        inv_score = score_inventory(cache.inventory, truth, catalog)
         knowledge = Knowledge(settings, inventory=cache.inventory)
         cases = load_stack_cases(PROJECT / f"evals/stack/{name}.proposals.yaml")
         t0 = time.perf_counter()

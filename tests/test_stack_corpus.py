@@ -51,7 +51,8 @@ def _inventory(name: str) -> tuple[Path, Inventory]:
 @pytest.mark.parametrize("name", REPOS)
 def test_inventory_matches_the_hand_written_truth(name: str) -> None:
     _, inventory = _inventory(name)
-    score = score_inventory(inventory, load_truth(PROJECT / f"evals/stack/{name}.inventory.yaml"))
+    truth = load_truth(PROJECT / f"evals/stack/{name}.inventory.yaml")
+    score = score_inventory(inventory, truth, load_catalog(Settings().catalog_path))
     assert score.recall >= FLOORS[name]["recall"], f"missed {score.missed}"
     assert score.precision >= FLOORS[name]["precision"], f"not in the truth: {score.extra}"
 

@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field
 from assistant.config import Settings
 from assistant.knowledge_base.knowledge import Knowledge
 from assistant.models import Verdict
-from assistant.stack.inventory import Inventory
+from assistant.stack.catalog import RoleCatalog, slugify
+from assistant.stack.inventory import Inventory, InventoryEntry
 from assistant.stack.matching import loose_pattern
 from assistant.stack.view import Stack
 
@@ -29,6 +30,9 @@ class TruthTool(BaseModel):
 
 class Truth(BaseModel):
     repo: str
+    # `infrastructure`: the truth lists the tools in the hand-written catalog's roles only (the first two corpus
+    # repos were written that way, before the catalog knew applications), so only those are scored.
+    scope: str = "all"
     tools: list[TruthTool]
     not_running: list[TruthTool] = Field(default_factory=list)
 
@@ -76,15 +80,31 @@ def load_stack_cases(path: Path) -> StackCases:
     return StackCases.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-def score_inventory(inventory: Inventory, truth: Truth) -> InventoryScore:
-    found = {e.tool for e in inventory.entries}
+def entry_keys(entry: InventoryEntry, catalog: RoleCatalog | None) -> set[str]:
+    """Every slug a hand-written truth may use for a found tool: its own, and its catalog names and aliases
+    (`node-exporter` is `prometheus-node-exporter` to one writer)."""
+    keys = {entry.tool, slugify(entry.name)}
+    tool = catalog.tool(entry.tool) if catalog is not None else None
+    if tool is not None:
+        keys |= {slugify(n) for n in tool.names} | {c.lower() for c in tool.charts}
+        keys |= {i.rsplit("/", 1)[-1].lower() for i in tool.images}  # `foxcpp/maddy`: Maddy Mail Server is `maddy`
+    return keys
+
+
+def score_inventory(inventory: Inventory, truth: Truth, catalog: RoleCatalog) -> InventoryScore:
+    entries = inventory.entries
+    if truth.scope == "infrastructure":
+        platform = {r.id for r in catalog.roles if not (r.app or r.family)}
+        entries = [e for e in entries if set(e.roles) & platform]
+    keys = {e.tool: entry_keys(e, catalog) for e in entries}
     wanted = {t.tool for t in truth.tools}
-    hit = found & wanted
+    hit = {w for w in wanted if any(w in k for k in keys.values())}
+    right = {tool for tool, k in keys.items() if k & wanted}
     return InventoryScore(
         recall=len(hit) / len(wanted) if wanted else 1.0,
-        precision=len(hit) / len(found) if found else 1.0,
-        missed=sorted(wanted - found),
-        extra=sorted(found - wanted),
+        precision=len(right) / len(keys) if keys else 1.0,
+        missed=sorted(wanted - hit),
+        extra=sorted(set(keys) - right),
     )
 
 
