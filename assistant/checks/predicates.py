@@ -158,9 +158,11 @@ def catalog_overlap(doc: ProposalText, params: dict[str, object], stack: Stack) 
     """A tool named in the proposal fills a role this repo already fills. Naming a tool the repo already runs is
     reuse ("point it at the existing Redis") unless the proposal adds another instance of it."""
     found: list[Mention] = []
+    named_new = False  # the proposal names a tool this repo does not run: its roles decide, not need words
     for tool, pattern in stack.prose_tools:
         if not pattern.search(doc.text):
             continue
+        named_new = named_new or not stack.runs(tool.slug)
         incumbents = stack.incumbents_for(tool)
         if not incumbents:
             continue
@@ -179,7 +181,43 @@ def catalog_overlap(doc: ProposalText, params: dict[str, object], stack: Stack) 
         if hits:
             s, words = hits[0]
             found.append(Mention(words, s.text.strip(), s.line, _overlap_params(stack, tool.slug, incumbents)))
+    if not found and not named_new:
+        found += need_overlap(doc, stack)
     return found + bundled_subchart(doc, params, stack)
+
+
+def need_overlap(doc: ProposalText, stack: Stack) -> list[Mention]:
+    """A proposal worded as a need ("a password manager for the family") in a role this repo already fills, that
+    names none of the tools filling it: the incumbent is the answer to evaluate first."""
+    for need in stack.needs.find(doc.text):
+        incumbents = [e for e in stack.incumbents(need.role) if not stack.catalog.is_family(need.role)]
+        if not incumbents:
+            continue
+        if any(alias_pattern(stack.names_of(e.tool)).search(doc.text) for e in incumbents):
+            continue  # "back up the volumes with VolSync": the need is met by the incumbent, by name
+        s = next((s for s in reversed(doc.sentences) if s.start <= need.start), doc.sentences[0])
+        role = stack.role_label(need.role)
+        return [
+            Mention(
+                need.words,
+                s.text.strip(),
+                s.line,
+                {
+                    "tool": f"a {role}",
+                    "tool_slug": need.role,
+                    "role": need.role,
+                    "role_name": role,
+                    "need": need.words,
+                    "component": incumbents[0].tool,
+                    "component_name": " and ".join(e.name for e in incumbents),
+                    "incumbents": "; ".join(e.label() for e in incumbents),
+                    "compat": "",
+                    "decision": "",
+                    "same": "",
+                },
+            )
+        ]
+    return []
 
 
 _ANOTHER = re.compile(

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assistant.checks.predicates import PREDICATES, ProposalText
+from assistant.checks.predicates import PREDICATES, Mention, ProposalText
 from assistant.inputs.safe_yaml import load_document
 from assistant.models import Category, Finding, Severity
 from assistant.reasoning.redaction import redact
@@ -28,6 +28,9 @@ class CheckSpec(BaseModel):
     role: str | None = None  # the finding names this repo's tool in that role (its incumbent), if any
     message: str
     suggestion: str
+    # for a proposal worded as a need rather than a tool (`need` among the mention's values)
+    need_message: str | None = None
+    need_suggestion: str | None = None
     repo_query: str | None = None
     proposal: dict[str, Any]
 
@@ -57,6 +60,10 @@ def template_values(stack: Stack, **values: str) -> _Defaults:
     return out
 
 
+def _template(for_tool: str, for_need: str | None, mention: Mention) -> str:
+    return for_need if for_need and "need" in mention.params else for_tool
+
+
 def run_checks(text: str, stack: Stack, specs: tuple[CheckSpec, ...] | None = None) -> list[Finding]:
     """Every check's findings on a proposal: one per check (or per overlapping tool), framework-cited."""
     doc = ProposalText.of(text)
@@ -79,8 +86,8 @@ def run_checks(text: str, stack: Stack, specs: tuple[CheckSpec, ...] | None = No
                     category=spec.category,
                     severity=spec.severity,
                     component=comp or None,
-                    message=spec.message.format_map(values),
-                    suggestion=spec.suggestion.format_map(values),
+                    message=_template(spec.message, spec.need_message, m).format_map(values),
+                    suggestion=_template(spec.suggestion, spec.need_suggestion, m).format_map(values),
                     location=None,
                     citations=list(spec.framework),
                     evidence=redact(m.sentence)[0],

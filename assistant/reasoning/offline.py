@@ -15,6 +15,8 @@ from assistant.checks.predicates import ProposalText, affirmed, rx
 from assistant.inputs.safe_yaml import load_document
 from assistant.knowledge_base.framework import Criterion, Question, Rubric
 from assistant.models import CriterionResult, Finding, Rating
+from assistant.stack.catalog import Tool
+from assistant.stack.inventory import InventoryEntry
 from assistant.stack.matching import loose_pattern
 from assistant.stack.view import INVENTORY_CHUNK, Stack
 
@@ -97,6 +99,52 @@ def roles_without_incumbent(doc: ProposalText, stack: Stack) -> str | None:
     return f"none found for {', '.join(empty)} in this repo's inventory"
 
 
+def _requirement_words(requirement: str, stack: Stack | None) -> str:
+    """What follows a question: the framework's requirement, in this repo's terms where it names tools."""
+    if not requirement:
+        return ""
+    if stack is not None:
+        local = in_repo_terms(requirement, stack)
+        if local is None:
+            return ""  # an example about tools this repo never ran says nothing about this repo
+        if foreign_tools(local, stack):
+            return f" The framework's words: “{requirement}”."
+        requirement = local
+    if requirement.startswith(("Must", "No ", "Always", "Default", "Strong")):
+        return f" The framework requires: {requirement}."
+    return f" ({requirement})"
+
+
+def in_repo_terms(text: str, stack: Stack) -> str | None:
+    """The framework's example in this repo's terms: each tool it names that the repo does not run becomes the repo's
+    tool in that role ("Redis when Dragonfly exists" on a Valkey repo: "Redis" stays the tool being added only where
+    the swap would name one tool twice). The text as it is where the repo runs what it names, or where it names at
+    least one tool the repo runs; None where every tool it names is foreign to this repo and none can stand in."""
+    named = [t for t in stack.catalog.tools if loose_pattern(t.names).search(text)]
+    foreign = [t for t in named if not stack.runs(t.slug)]
+    if not foreign:
+        return text
+    swaps = {t.slug: _closest(t, stack) for t in foreign}
+    if all(swaps.values()):
+        out = text
+        used = {t.slug for t in named if stack.runs(t.slug)}
+        for tool in foreign:
+            incumbent = swaps[tool.slug][0]
+            if incumbent.tool in used:
+                break
+            used.add(incumbent.tool)
+            out = loose_pattern(tool.names).sub(incumbent.name, out)
+        else:
+            return out
+    return text if len(foreign) < len(named) else None
+
+
+def _closest(tool: Tool, stack: Stack) -> list[InventoryEntry]:
+    """This repo's tools in the roles of `tool`, the one sharing most of its roles first (kube-prometheus-stack:
+    Prometheus before Grafana)."""
+    return sorted(stack.incumbents_for(tool), key=lambda e: -len(set(e.roles) & set(tool.roles)))
+
+
 def foreign_tools(text: str, stack: Stack) -> list[str]:
     """Catalog tools a text names that this repo does not run."""
     return [t.slug for t in stack.catalog.tools if not stack.runs(t.slug) and loose_pattern(t.names).search(text)]
@@ -159,14 +207,7 @@ def rate_criteria(
         if c.group == c.name:  # principle criteria are rated, not asked; groups' questions are asked
             for a in answers:
                 if not a.evidence:
-                    requirement = a.question.requirement
-                    if requirement and stack is not None and foreign_tools(requirement, stack):
-                        req = f" The framework's words: “{requirement}”."
-                    elif requirement.startswith(("Must", "No ", "Always", "Default", "Strong")):
-                        req = f" The framework requires: {requirement}."
-                    else:
-                        req = f" ({requirement})" if requirement else ""
-                    questions.append(f"{a.question.text}{req}")
+                    questions.append(f"{a.question.text}{_requirement_words(a.question.requirement, stack)}")
     return results, questions
 
 
@@ -188,6 +229,12 @@ def challenges(
         answer = f" This repo's answer: {entry.label()}." if entry else ""
         name = re.sub(r"[\"“”]", "", anti.name)
         correct = anti.correct.rstrip(".")
-        approach = f"the framework's words: “{correct}”" if foreign_tools(correct, stack) else correct
-        out.append(f"{name}: {anti.why.rstrip('.')}. Correct approach: {approach}.{answer}")
+        local = in_repo_terms(correct, stack)
+        if local is None:
+            approach = ""  # the framework's example names only tools this repo never ran
+        elif foreign_tools(local, stack):
+            approach = f" Correct approach: the framework's words: “{correct}”."
+        else:
+            approach = f" Correct approach: {local}."
+        out.append(f"{name}: {anti.why.rstrip('.')}.{approach}{answer}")
     return out

@@ -41,6 +41,7 @@ class Role(BaseModel):
     # job, so a family is never an overlap.
     family: bool = False
     app: bool = False  # an end-user application's job (a password manager), not the platform's
+    words: list[str] = Field(default_factory=list)  # the open datasets' tags and categories mapped to this role
 
 
 class Marker(BaseModel):
@@ -199,12 +200,16 @@ def _load(path: str, mtime: float, compiled: str, compiled_mtime: float) -> Role
         data = json.loads(Path(compiled).read_text(encoding="utf-8"))
         roles = [Role(id=r["id"], name=r["name"], family=True) for r in data["roles"]]
         entries = [CompiledEntry.model_validate(t).model_dump() for t in data["tools"]]
+        words = {str(k): [str(w) for w in v] for k, v in data.get("role_words", {}).items()}
     except (OSError, ValueError, KeyError, TypeError, ValidationError) as exc:
         raise InputError(
             f"compiled catalog {compiled} is unreadable ({type(exc).__name__}); rebuild it with `make catalog` "
             "or delete it to review with the hand-written catalog alone"
         ) from None
-    return merge_compiled(catalog, roles, entries)
+    merged = merge_compiled(catalog, roles, entries)
+    for role in merged.roles:
+        role.words = words.get(role.id, [])
+    return merged
 
 
 def merge_compiled(catalog: RoleCatalog, roles: list[Role], entries: list[dict[str, Any]]) -> RoleCatalog:

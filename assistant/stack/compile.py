@@ -45,6 +45,8 @@ class CompiledCatalog(BaseModel):
     version: int = 1
     attribution: dict[str, str]
     roles: list[CompiledRole]
+    # each role's tag and category names in the datasets: words an operator may use for the need it fills
+    role_words: dict[str, list[str]] = Field(default_factory=dict)
     tools: list[CompiledTool]
 
 
@@ -87,6 +89,7 @@ def _awesome_selfhosted(folder: Path, table: RoleTable, families: dict[str, Comp
         roles = [_role_for(table.awesome_selfhosted[t], t, families) for t in tags if t in table.awesome_selfhosted]
         if not roles:
             continue
+        roles = roles[:1]  # the first tag is the app's job: Glance is a start page that also shows feeds
         name = _BY_AUTHOR.sub("", str(data["name"]))  # "Homepage by gethomepage": the tool is Homepage
         out.append(
             CompiledTool(
@@ -162,8 +165,17 @@ def compile_catalog(data_dir: Path, table_path: Path) -> CompiledCatalog:
             "kept": "names, tags, categories and URLs only; no descriptions",
         },
         roles=sorted((r for r in families.values() if r.id in used), key=lambda r: r.id),
+        role_words=_role_words(table),
         tools=sorted(tools.values(), key=lambda t: t.slug),
     )
+
+
+def _role_words(table: RoleTable) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for label, role in [*table.awesome_selfhosted.items(), *table.cncf_landscape.items()]:
+        if role != FAMILY:
+            out.setdefault(role, []).append(label.split(" / ")[-1])
+    return dict(sorted(out.items()))
 
 
 def write(catalog: CompiledCatalog, out: Path) -> None:

@@ -10,6 +10,7 @@ from assistant.models import Chunk
 from assistant.stack.catalog import CloudService, RoleCatalog, Tool
 from assistant.stack.inventory import Decision, Inventory, InventoryEntry
 from assistant.stack.matching import alias_pattern
+from assistant.stack.needs import NeedLexicon
 
 INVENTORY_CHUNK = "stack#inventory"
 
@@ -66,6 +67,10 @@ class Stack:
 
     def accepted(self, service: CloudService) -> bool:
         return service.slug in self.inventory.accepted_cloud or self.inventory.has(service.slug)
+
+    @cached_property
+    def needs(self) -> NeedLexicon:
+        return NeedLexicon.of(self.catalog)
 
     @cached_property
     def prose_tools(self) -> list[tuple[Tool, re.Pattern[str]]]:

@@ -1,0 +1,80 @@
+"""Proposals worded as a need ("a password manager for the family") meet the repo's incumbent; the framework's
+examples are said in this repo's terms or left out. Real reviews on small repos written to a temp dir."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings, data_dir
+from assistant.knowledge_base.knowledge import Knowledge
+from assistant.models import Verdict
+from assistant.pipeline import review_text
+from assistant.stack.catalog import load_catalog
+from assistant.stack.needs import NeedLexicon
+from assistant.stack.store import catalog_digest, discover
+
+CATALOG_PATH = data_dir("knowledge") / "roles.yaml"
+
+
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [
+        ("We need a shared password manager for the family.", "password-manager"),
+        ("Somewhere to keep our container images close to the cluster.", "registry"),
+        ("Every app's volume should be backed up each night.", "backup"),
+        ("I want to know when one of the sites stops answering.", "uptime"),
+        ("One place that collects all the blog feeds I follow.", "rss-reader"),
+        ("Put a central login with single sign-on in front of the apps.", "identity"),
+    ],
+)
+def test_need_words_reach_their_role(text: str, role: str) -> None:
+    lexicon = NeedLexicon.of(load_catalog(CATALOG_PATH))
+    assert [n.role for n in lexicon.find(text)][:1] == [role]
+
+
+def test_a_need_already_met_or_denied_is_no_need() -> None:
+    lexicon = NeedLexicon.of(load_catalog(CATALOG_PATH))
+    assert lexicon.find("Keep using our existing backups for it.") == []
+    assert lexicon.find("It has no password manager integration.") == []
+
+
+COMPOSE = "services:\n  vaultwarden:\n    image: vaultwarden/server:1.32.0\n"
+
+
+def _review(root: Path, files: dict[str, str], proposal: str) -> Verdict:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    inventory = discover(root, load_catalog(CATALOG_PATH), catalog_digest(CATALOG_PATH))[0].inventory
+    settings = Settings(index_dir=root / ".none", repo=root, llm="off")
+    return review_text(proposal, settings, ref="t", knowledge=Knowledge(settings, inventory=inventory))
+
+
+def _overlaps(v: Verdict) -> list[str]:
+    return [f.message for f in v.findings if f.category == "overlap"]
+
+
+def test_a_need_meets_the_incumbent_and_only_it(tmp_path: Path) -> None:
+    need = "We need a shared password manager for the family, with browser extensions."
+    found = _overlaps(_review(tmp_path / "a", {"vaultwarden/compose.yaml": COMPOSE}, need))
+    assert len(found) == 1 and "Vaultwarden (vaultwarden/compose.yaml:3)" in found[0] and "password manager" in found[0]
+    # the need met by the incumbent, by name: reuse
+    reuse = need + " Add the family's accounts to Vaultwarden."
+    assert _overlaps(_review(tmp_path / "b", {"vaultwarden/compose.yaml": COMPOSE}, reuse)) == []
+    # a repo that runs no password manager has no incumbent to name
+    assert _overlaps(_review(tmp_path / "c", {"other/compose.yaml": "services:\n  x:\n    image: nginx:1\n"}, need)) == []
+    # a proposal that names the tool it adds is judged by that tool's roles, not by its need words
+    named = "Deploy Immich for the family photos and a password manager later."
+    assert all("password" not in m for m in _overlaps(_review(tmp_path / "d", {"v/compose.yaml": COMPOSE}, named)))
+
+
+def test_framework_examples_name_only_this_repos_tools(tmp_path: Path) -> None:
+    proposal = "Add a small service that converts uploads; it runs one replica and keeps no data."
+    verdict = _review(tmp_path / "a", {"vaultwarden/compose.yaml": COMPOSE}, proposal)
+    said = " ".join(verdict.questions + verdict.challenges)
+    assert "Dragonfly" not in said and "Redis" not in said  # the framework's example names tools never run here
+    dragonfly = "services:\n  cache:\n    image: docker.dragonflydb.io/dragonflydb/dragonfly:v1.21\n"
+    verdict = _review(tmp_path / "b", {"cache/compose.yaml": dragonfly}, proposal)
+    assert any("Dragonfly" in q for q in verdict.questions)  # where Dragonfly runs, the example is about this repo
