@@ -116,6 +116,8 @@ def foreign_mentions(verdict: Verdict, stack: Stack, proposal: str) -> list[str]
     text = FRAMEWORK_QUOTE.sub("", "\n".join(said))
     for role in stack.catalog.roles:  # a role's name ("MySQL and MariaDB databases") claims no tool
         text = re.sub(re.escape(role.name), "", text, flags=re.I)
+    for entry in stack.inventory.entries:  # "Prometheus Blackbox Exporter" runs here: it claims no Prometheus
+        text = re.sub(re.escape(entry.name), "", text, flags=re.I)
     out = []
     for tool in stack.catalog.tools:
         pattern = loose_pattern(tool.names)  # `Flux-deployable` names Flux too
