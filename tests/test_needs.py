@@ -64,7 +64,8 @@ def test_a_need_meets_the_incumbent_and_only_it(tmp_path: Path) -> None:
     reuse = need + " Add the family's accounts to Vaultwarden."
     assert _overlaps(_review(tmp_path / "b", {"vaultwarden/compose.yaml": COMPOSE}, reuse)) == []
     # a repo that runs no password manager has no incumbent to name
-    assert _overlaps(_review(tmp_path / "c", {"other/compose.yaml": "services:\n  x:\n    image: nginx:1\n"}, need)) == []
+    nginx = {"other/compose.yaml": "services:\n  x:\n    image: nginx:1\n"}
+    assert _overlaps(_review(tmp_path / "c", nginx, need)) == []
     # a proposal that names the tool it adds is judged by that tool's roles, not by its need words
     named = "Deploy Immich for the family photos and a password manager later."
     assert all("password" not in m for m in _overlaps(_review(tmp_path / "d", {"v/compose.yaml": COMPOSE}, named)))
