@@ -22,7 +22,7 @@ from assistant.stack.inventory import Inventory
 from assistant.stack.store import catalog_digest, discover
 from tests.conftest import CORPUS, PROJECT
 
-REPOS = ["homelab", "khuedoan-homelab"]
+REPOS = ["homelab", "khuedoan-homelab", "billimek-k8s-gitops", "christianlempa-homelab", "xunholy-k8s-gitops"]
 # The issue's targets are recall/precision >= 0.95, overlap recall >= 0.95, no false overlap and no foreign tool;
 # the last two are held at 0 on every set. The floors are what the discoverer reaches on the hand-written ground
 # truth (measured 0.968/1.0/0.952 on homelab, 1.0/1.0/1.0 on khuedoan-homelab): a change that falls below them is a
@@ -32,6 +32,16 @@ REPOS = ["homelab", "khuedoan-homelab"]
 FLOORS = {
     "homelab": {"recall": 0.96, "precision": 1.0, "overlap": 0.95},
     "khuedoan-homelab": {"recall": 1.0, "precision": 1.0, "overlap": 1.0},
+    # Issue #19's three new repos, truth written and committed before any code ran on them (evals/stack/). First runs
+    # of the compiled catalog: billimek 0.470/0.975, christianlempa 0.550/0.957; after the deployed-unit, liveness and
+    # hand add-on changes tuned on those two: the floors below. xunholy was the held-out check: blind 0.866/0.652
+    # for the inventory and 0.75 overlap recall (two need wordings missed), then the liveness and source rules and
+    # the two need phrasings were learnt from it, so its floors are no longer blind. The issue's target (recall >= 0.9
+    # at precision >= 0.95) is not met on billimek and xunholy: the misses are SaaS (Discord, UptimeRobot), services
+    # outside the cluster (a NAS's Garage, OPNsense's Unbound), CLIs (task, minijinja) and exporters a stack bundles.
+    "billimek-k8s-gitops": {"recall": 0.77, "precision": 0.92, "overlap": 0.875},
+    "christianlempa-homelab": {"recall": 0.9, "precision": 1.0, "overlap": 0.875},
+    "xunholy-k8s-gitops": {"recall": 0.86, "precision": 0.87, "overlap": 1.0},
 }
 # Blind set 2 (evals/stack/<repo>.proposals-blind2.yaml), labelled and committed before the discovery changes it
 # measures: first measured 1.0 and 0.9. khuedoan's one miss ("Migrate from Gitea to Forgejo") led to the
@@ -75,12 +85,12 @@ def _check(score: OverlapScore, overlap: float) -> None:
 @pytest.mark.parametrize("name", REPOS)
 def test_overlaps_name_the_right_incumbent_and_nothing_the_repo_does_not_run(name: str, tmp_path: Path) -> None:
     score, n = _overlaps(name, "proposals", tmp_path)
-    assert n >= 25
+    assert n >= (25 if name in BLIND_FLOORS else 12)
     _check(score, FLOORS[name]["overlap"])
 
 
 @pytest.mark.corpus
-@pytest.mark.parametrize("name", REPOS)
+@pytest.mark.parametrize("name", sorted(BLIND_FLOORS))
 def test_the_blind_proposals_hold_too(name: str, tmp_path: Path) -> None:
     score, n = _overlaps(name, "proposals-blind2", tmp_path)
     assert n >= 10

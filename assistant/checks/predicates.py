@@ -159,8 +159,8 @@ def catalog_overlap(doc: ProposalText, params: dict[str, object], stack: Stack) 
     reuse ("point it at the existing Redis") unless the proposal adds another instance of it."""
     found: list[Mention] = []
     named_new = False  # the proposal names a tool this repo does not run: its roles decide, not need words
-    for tool, pattern in stack.prose_tools:
-        if not pattern.search(doc.text):
+    for tool in stack.candidates(doc.text):
+        if not alias_pattern(tool.names).search(doc.text):
             continue
         named_new = named_new or not stack.runs(tool.slug)
         incumbents = stack.incumbents_for(tool)

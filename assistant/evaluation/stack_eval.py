@@ -43,6 +43,7 @@ class StackCase(BaseModel):
     overlap: list[str]
     role: str = ""
     why: str = ""
+    worded_as: str = "tool"  # tool | need: a need names no tool ("a password manager for the family")
 
 
 class StackCases(BaseModel):
@@ -119,7 +120,7 @@ def foreign_mentions(verdict: Verdict, stack: Stack, proposal: str) -> list[str]
     for entry in stack.inventory.entries:  # "Prometheus Blackbox Exporter" runs here: it claims no Prometheus
         text = re.sub(re.escape(entry.name), "", text, flags=re.I)
     out = []
-    for tool in stack.catalog.tools:
+    for tool in stack.candidates(text):
         pattern = loose_pattern(tool.names)  # `Flux-deployable` names Flux too
         if stack.runs(tool.slug) or pattern.search(proposal):
             continue

@@ -17,7 +17,7 @@ from assistant.knowledge_base.framework import Criterion, Question, Rubric
 from assistant.models import CriterionResult, Finding, Rating
 from assistant.stack.catalog import Tool
 from assistant.stack.inventory import InventoryEntry
-from assistant.stack.matching import loose_pattern
+from assistant.stack.matching import alias_pattern, loose_pattern
 from assistant.stack.view import INVENTORY_CHUNK, Stack
 
 
@@ -91,8 +91,8 @@ def answer_questions(
 def roles_without_incumbent(doc: ProposalText, stack: Stack) -> str | None:
     """"What existing components could solve this?" for a tool in a role this repo fills with nothing: none found."""
     empty: list[str] = []
-    for tool, pattern in stack.prose_tools:
-        if pattern.search(doc.text) and not stack.incumbents_for(tool):
+    for tool in stack.candidates(doc.text):
+        if alias_pattern(tool.names).search(doc.text) and not stack.incumbents_for(tool):
             empty += [stack.role_name(r).lower() for r in tool.roles if stack.role_name(r).lower() not in empty]
     if not empty:
         return None
@@ -120,7 +120,7 @@ def in_repo_terms(text: str, stack: Stack) -> str | None:
     tool in that role ("Redis when Dragonfly exists" on a Valkey repo: "Redis" stays the tool being added only where
     the swap would name one tool twice). The text as it is where the repo runs what it names, or where it names at
     least one tool the repo runs; None where every tool it names is foreign to this repo and none can stand in."""
-    named = [t for t in stack.catalog.tools if loose_pattern(t.names).search(text)]
+    named = [t for t in stack.candidates(text) if loose_pattern(t.names).search(text)]
     foreign = [t for t in named if not stack.runs(t.slug)]
     if not foreign:
         return text
@@ -147,7 +147,7 @@ def _closest(tool: Tool, stack: Stack) -> list[InventoryEntry]:
 
 def foreign_tools(text: str, stack: Stack) -> list[str]:
     """Catalog tools a text names that this repo does not run."""
-    return [t.slug for t in stack.catalog.tools if not stack.runs(t.slug) and loose_pattern(t.names).search(text)]
+    return [t.slug for t in stack.candidates(text) if not stack.runs(t.slug) and loose_pattern(t.names).search(text)]
 
 
 def _plain(q: Question) -> str:

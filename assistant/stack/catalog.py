@@ -279,6 +279,11 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
+def clear_cache() -> None:
+    """Forget loaded catalogs (for a benchmark's cold load)."""
+    _load.cache_clear()
+
+
 def compiled_path(path: Path) -> Path:
     """The compiled catalog that ships beside the hand-written one."""
     return path.with_name(COMPILED_NAME)

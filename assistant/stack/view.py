@@ -13,6 +13,7 @@ from assistant.stack.matching import alias_pattern
 from assistant.stack.needs import NeedLexicon
 
 INVENTORY_CHUNK = "stack#inventory"
+_WORDS = re.compile(r"[a-z0-9]+")
 
 
 @dataclass
@@ -75,6 +76,31 @@ class Stack:
     @cached_property
     def prose_tools(self) -> list[tuple[Tool, re.Pattern[str]]]:
         return [(t, alias_pattern(t.names)) for t in self.catalog.tools]
+
+    @cached_property
+    def _by_first_word(self) -> dict[str, list[Tool]]:
+        index: dict[str, list[Tool]] = {}
+        for tool in self.catalog.tools:
+            for name in tool.names:
+                words = _WORDS.findall(name.lower())
+                if words and tool not in index.setdefault(words[0], []):
+                    index[words[0]].append(tool)
+        return index
+
+    def candidates(self, text: str) -> list[Tool]:
+        """The catalog tools a text may name: those whose name starts with one of its words. A prefilter for the
+        name patterns, so a review tests a handful of the catalog's thousands of tools."""
+        index = self._by_first_word
+        seen: dict[str, Tool] = {}
+        for word in set(_WORDS.findall(text.lower())):
+            for tool in index.get(word, ()):
+                seen.setdefault(tool.slug, tool)
+        order = self._catalog_order
+        return sorted(seen.values(), key=lambda t: order[t.slug])  # the catalog's order: hand-written entries first
+
+    @cached_property
+    def _catalog_order(self) -> dict[str, int]:
+        return {t.slug: i for i, t in enumerate(self.catalog.tools)}
 
     # -- words ----------------------------------------------------------------------------------------------
     def phrase(self, role: str, where: bool = True) -> str:
