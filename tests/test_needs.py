@@ -79,3 +79,12 @@ def test_framework_examples_name_only_this_repos_tools(tmp_path: Path) -> None:
     dragonfly = "services:\n  cache:\n    image: docker.dragonflydb.io/dragonflydb/dragonfly:v1.21\n"
     verdict = _review(tmp_path / "b", {"cache/compose.yaml": dragonfly}, proposal)
     assert any("Dragonfly" in q for q in verdict.questions)  # where Dragonfly runs, the example is about this repo
+
+
+def test_a_self_hosted_connector_makes_its_service_the_house_choice(tmp_path: Path) -> None:
+    proposal = "New app: its database password comes from 1Password through an ExternalSecret, like the other apps."
+    connect = "services:\n  connect:\n    image: 1password/connect-api:1.7.3\n"
+    with_connector = _review(tmp_path / "a", {"op/compose.yaml": connect}, proposal)
+    assert not [f for f in with_connector.findings if f.category == "cloud-only"]
+    without = _review(tmp_path / "b", {"other/compose.yaml": COMPOSE}, proposal)
+    assert [f.component for f in without.findings if f.category == "cloud-only"]

@@ -114,6 +114,9 @@ class CloudService(BaseModel):
     name: str
     aliases: list[str]
     role: str | None = None  # the role a self-hosted tool would fill instead
+    # self-hosted tools that connect a repo to this service (1Password Connect): where one runs, the repo has chosen
+    # the service, so relying on it is the house's way, not a new cloud dependency
+    connectors: list[str] = Field(default_factory=list)
 
 
 class RoleCatalog(BaseModel):

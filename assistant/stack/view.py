@@ -67,7 +67,11 @@ class Stack:
         return next((d for d in self.inventory.decisions if d.use == incumbent and tool in d.instead_of), None)
 
     def accepted(self, service: CloudService) -> bool:
-        return service.slug in self.inventory.accepted_cloud or self.inventory.has(service.slug)
+        return (
+            service.slug in self.inventory.accepted_cloud
+            or self.inventory.has(service.slug)
+            or any(self.runs(c) for c in service.connectors)
+        )
 
     @cached_property
     def needs(self) -> NeedLexicon:
