@@ -124,3 +124,13 @@ def test_a_file_the_parser_rejects_still_names_its_images(tmp_path: Path) -> Non
     inventory = _inventory(tmp_path, {"apps/plex/helmrelease.yaml": broken})
     entry = inventory.entry("plex")
     assert entry is not None and entry.evidence[0].path == "apps/plex/helmrelease.yaml"
+
+
+def test_a_tools_role_follows_the_parts_deployed(tmp_path: Path) -> None:
+    mesh = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: istiod\nspec:\n  chart:\n"
+    mesh += "    spec:\n      chart: istiod\n"
+    inventory = _inventory(tmp_path / "a", {"mesh/istiod.yaml": mesh})
+    assert inventory.entry("istio") is not None and inventory.entry("istio").roles == ["mesh"]  # type: ignore[union-attr]
+    gateway = mesh.replace("istiod", "istio-ingress")
+    inventory = _inventory(tmp_path / "b", {"mesh/istiod.yaml": mesh, "mesh/gateway.yaml": gateway})
+    assert inventory.entry("istio").roles == ["mesh", "ingress"]  # type: ignore[union-attr]

@@ -88,6 +88,9 @@ class Tool(BaseModel):
     # Roles the tool helps with but does not own (Longhorn's recurring backups): named in suggestions, never an
     # incumbent for overlap. `role_kinds` can make them conditional too.
     assists: list[str] = Field(default_factory=list)
+    # Roles a tool fills only where a given part of it is deployed: evidence `how` prefix -> roles (`chart
+    # istio-ingress` makes Istio the ingress; istiod and ztunnel alone are a mesh).
+    part_roles: dict[str, list[str]] = Field(default_factory=dict)
     note: str = ""
     origin: str = "hand"  # hand (knowledge/roles.yaml) | awesome-selfhosted | cncf-landscape (the compiled file)
     common_name: bool = False  # the compiled name is a common English word (word frequencies, at compile time)
@@ -135,7 +138,8 @@ class RoleCatalog(BaseModel):
             if t.slug in seen:
                 raise ValueError(f"tool {t.slug!r} is listed twice")
             seen.add(t.slug)
-            unknown = [r for r in [*t.roles, *t.assists] if r not in role_ids]
+            parts = [r for rs in t.part_roles.values() for r in rs]
+            unknown = [r for r in [*t.roles, *t.assists, *parts] if r not in role_ids]
             if unknown or not t.roles:
                 raise ValueError(f"tool {t.slug!r} has unknown or no roles: {unknown}")
         for t in self.tools:

@@ -167,6 +167,11 @@ def aggregate(signals: list[Signal], catalog: RoleCatalog, kinds: dict[str, int]
                 evidence.append(s.evidence)
         entry = entry_for(catalog.by_slug[slug], evidence, "discovered")
         entry.roles += sorted({r for s in sigs for r in s.roles} - set(entry.roles) - {UNCLASSIFIED})
+        parts = catalog.by_slug[slug].part_roles
+        entry.roles += sorted(
+            {r for part, rs in parts.items() for r in rs if any(s.evidence.how.startswith(part) for s in sigs)}
+            - set(entry.roles)
+        )
         needs = catalog.by_slug[slug].role_kinds
         entry.roles = [r for r in entry.roles if r not in needs or any((kinds or {}).get(k) for k in needs[r])]
         tool = catalog.by_slug[slug]
