@@ -88,3 +88,9 @@ def test_a_self_hosted_connector_makes_its_service_the_house_choice(tmp_path: Pa
     assert not [f for f in with_connector.findings if f.category == "cloud-only"]
     without = _review(tmp_path / "b", {"other/compose.yaml": COMPOSE}, proposal)
     assert [f.component for f in without.findings if f.category == "cloud-only"]
+
+
+def test_a_tool_added_is_not_assumed_to_fill_its_conditional_roles(tmp_path: Path) -> None:
+    garage = "services:\n  garage:\n    image: dxflrs/garage:v1.0.1\n"
+    verdict = _review(tmp_path, {"s3/compose.yaml": garage}, "Deploy Rook-Ceph for replicated block volumes.")
+    assert not [m for m in _overlaps(verdict) if "Garage" in m]  # Rook-Ceph is S3 only with a CephObjectStore

@@ -26,7 +26,10 @@ class Stack:
         """What this repo already runs in any role of `tool` (the same tool included). Where the repo runs the tool,
         its roles are the ones it fills here (kube-vip holding only the API address is no Service load balancer)."""
         entry = self.inventory.entry(tool.slug)
-        roles = set(entry.roles) if entry is not None and entry.origin == "discovered" else set(tool.roles)
+        if entry is not None and entry.origin == "discovered":
+            roles = set(entry.roles)
+        else:  # a tool added: its roles that hold only with some kind deployed (Rook-Ceph's S3) are not assumed
+            roles = set(tool.roles) - set(tool.role_kinds)
         roles = {r for r in roles if not self.catalog.is_family(r)}  # two "Observability" tools need not overlap
         return [e for e in self.inventory.entries if set(e.roles) & roles]
 
