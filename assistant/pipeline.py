@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from assistant import scoring
-from assistant.checks import load_checks, run_checks
+from assistant.checks import registry, run_checks
 from assistant.checks.predicates import ProposalText
 from assistant.config import Settings
 from assistant.errors import AssistantError
@@ -31,19 +31,18 @@ Reasoner = Callable[[ReviewInput, Knowledge], tuple[Draft, EngineInfo]]
 def prepare(text: str, knowledge: Knowledge, subject: Subject, evidence: list[Finding] | None = None) -> ReviewInput:
     """The one assembly for both subjects: deterministic evidence (the text checks for a proposal; the manifest
     detectors' findings, passed in, for a pull request), retrieval on the text, the offline rating, redaction."""
-    specs = load_checks()
-    findings = run_checks(text, knowledge.stack, specs) if evidence is None else evidence
+    findings = run_checks(text, knowledge.stack) if evidence is None else evidence
     findings.sort(key=lambda f: (-SEVERITY_ORDER[f.severity], f.category, f.id))
     hits = knowledge.search(text[:4000], k=8)
     cite_house_patterns(findings, knowledge)
     doc = ProposalText.of(text)
     topics = topics_for(knowledge.answers_path, knowledge.stack)
-    criteria, questions = rate_criteria(knowledge.rubric, doc, findings, topics, specs, knowledge.stack)
+    criteria, questions = rate_criteria(knowledge.rubric, doc, findings, topics, knowledge.stack)
     offline = Draft(
         criteria=criteria,
         findings=findings,
         questions=questions,
-        challenges=challenges(knowledge.rubric, findings, knowledge.stack, specs),
+        challenges=challenges(knowledge.rubric, findings, knowledge.stack),
         summary=summarise_findings(findings, criteria),
     )
     redacted, count = redact(text)
@@ -55,7 +54,6 @@ def cite_house_patterns(findings: list[Finding], knowledge: Knowledge) -> None:
     pattern (the index's best repo hit for the check's query, in this repo's tool names)."""
     from assistant.checks.registry import template_values
 
-    specs = {s.category: s for s in load_checks()}
     stack = knowledge.stack
     for f in findings:
         entry = stack.inventory.entry(f.component) if f.component else None
@@ -63,7 +61,7 @@ def cite_house_patterns(findings: list[Finding], knowledge: Knowledge) -> None:
             f.citations.insert(0, f"stack#{entry.tool}")
         if not knowledge.indexed:
             continue
-        spec = specs[f.category]
+        spec = registry.spec(f.category)
         query = (spec.repo_query or spec.title).format_map(template_values(stack))
         hits = knowledge.search(" ".join(x for x in (entry.name if entry else "", query) if x), k=1, sources={"repo"})
         if hits and hits[0].chunk.id not in f.citations:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.checks.registry import CheckSpec, load_checks
+from assistant.checks import registry
 from assistant.inputs.diff import ChangedFile, PullRequest
 from assistant.inputs.manifests import Document, LDict, parse_documents
 from assistant.inputs.repo_files import walk_repo
@@ -146,10 +146,6 @@ def line_of(doc: Document, trail: tuple[str, ...]) -> int | None:
     return line
 
 
-def spec_of(category: str) -> CheckSpec:
-    return next(s for s in load_checks() if s.category == category)
-
-
 def finding(
     category: str,
     key: str,
@@ -161,7 +157,7 @@ def finding(
 ) -> Finding:
     """`severity` overrides the check's own where a manifest makes the problem concrete (a proposal that mentions
     `latest` is a minor worry; a Deployment that runs it is a change to ask for)."""
-    spec = spec_of(category)
+    spec = registry.spec(category)
     return Finding(
         id=f"{category}:{key}",
         category=spec.category,

@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from assistant.checks import registry
 from assistant.checks.checklist import checklist, new_apps
 from assistant.checks.context import Context, build_context
 from assistant.checks.detectors import run_detectors
 from assistant.checks.detectors.secrets import secret_values
-from assistant.checks.registry import load_checks
 from assistant.models import ChecklistItem, Finding
 from assistant.stack.view import Stack
 
@@ -36,9 +36,8 @@ def localise(findings: list[Finding], stack: Stack) -> list[Finding]:
     suggestion is filled with the repo's tools (`{in:ROLE}`)."""
     from assistant.checks.registry import template_values
 
-    specs = {s.category: s for s in load_checks()}
     for f in findings:
-        spec = specs[f.category]
+        spec = registry.spec(f.category)
         f.component = f.component or stack.component(spec.role)
         if f.suggestion == spec.suggestion:
             f.suggestion = spec.suggestion.format_map(template_values(stack))

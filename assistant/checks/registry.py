@@ -33,6 +33,8 @@ class CheckSpec(BaseModel):
     need_suggestion: str | None = None
     repo_query: str | None = None
     proposal: dict[str, Any]
+    # the manifest detectors (assistant/checks/detectors) that find this category in a PR, by name
+    detectors: list[str] = Field(default_factory=list)
 
 
 class _Defaults(dict[str, str]):
@@ -49,6 +51,16 @@ def load_checks(folder: Path = DEFINITIONS) -> tuple[CheckSpec, ...]:
             raise ValueError(f"{path.name}: unknown predicate {spec.proposal.get('predicate')!r}")
         specs.append(spec)
     return tuple(specs)
+
+
+@lru_cache(maxsize=1)
+def _by_category() -> dict[str, CheckSpec]:
+    return {s.category: s for s in load_checks()}
+
+
+def spec(category: str) -> CheckSpec:
+    """The one check of a finding category."""
+    return _by_category()[category]
 
 
 def template_values(stack: Stack, **values: str) -> _Defaults:

@@ -78,7 +78,25 @@ SETS: dict[str, list[str]] = {
         "khuedoan-questions-blind5",  # session 11: the last final check
         "khuedoan-questions-blind6",  # session 12: as blind 8
     ],
+    # session 13 (issue #19): one blind set per new corpus repo, written before any code ran on the repo
+    "billimek-k8s-gitops": ["billimek-k8s-gitops-questions-blind"],
+    "christianlempa-homelab": ["christianlempa-homelab-questions-blind"],
+    "xunholy-k8s-gitops": ["xunholy-k8s-gitops-questions-blind"],
 }
+# How-to questions per repo (evals/ask/<repo>.howto.yaml): the source a good answer cites first
+HOWTO_REPOS = ("billimek-k8s-gitops", "christianlempa-homelab", "xunholy-k8s-gitops")
+
+
+def howto_first_citations(knowledge: Knowledge, questions: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
+    """(id, first cited path, whether it is an expected source) for each how-to question, answered offline."""
+    from assistant.reasoning.ask import answer_offline
+
+    out = []
+    for q in questions:
+        answer = answer_offline(q["question"], knowledge)
+        first = answer.citations[0].path if answer.citations else ""
+        out.append((q["id"], first, first in q["expected"]))
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -98,10 +116,13 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m assistant.evaluation.retrieval")
     ap.add_argument("--index-root", type=Path, default=None, help="keep the indexes here (default: a temp dir)")
     ap.add_argument("--corpus", type=Path, default=project.parent / "shared" / "corpus")
+    ap.add_argument("--repos", nargs="*", default=None, help="only these corpus repos")
     args = ap.parse_args(argv)
     root = args.index_root or Path(tempfile.mkdtemp(prefix="ra-retrieval-"))
     print(f"{'set':<28} {'n':>3} {'r@1':>6} {'r@5':>6} {'MRR':>6} {'p50 ms':>7}   by style: n r@1/r@5/MRR")
     for repo_name, sets in SETS.items():
+        if args.repos and repo_name not in args.repos:
+            continue
         repo = args.corpus / repo_name / "repo"
         if not repo.is_dir():
             print(f"{repo_name}: not at {repo}, skipped")
@@ -128,6 +149,13 @@ def main(argv: list[str] | None = None) -> None:
                 f"{name:<28} {m.questions:>3} {m.recall_at_1:>6.3f} {m.recall_at_5:>6.3f} {m.mrr:>6.3f} {p50:>7.1f}"
                 f"   {styles}"
             )
+        howto = project / "evals" / "ask" / f"{repo_name}.howto.yaml"
+        if howto.is_file():
+            results = howto_first_citations(knowledge, yaml.safe_load(howto.read_text())["questions"])
+            right = sum(ok for _, _, ok in results)
+            print(f"{repo_name} how-to: expected source cited first in {right} of {len(results)}")
+            for qid, first, ok in results:
+                print(f"   {'ok ' if ok else 'NO '} {qid}: {first or '(no citation)'}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from assistant.checks import CheckSpec, load_checks
+from assistant.checks import registry
 from assistant.checks.predicates import ProposalText, affirmed, rx
 from assistant.inputs.safe_yaml import load_document
 from assistant.knowledge_base.framework import Criterion, Question, Rubric
@@ -159,16 +159,14 @@ def rate_criteria(
     doc: ProposalText,
     findings: list[Finding],
     topics: tuple[Topic, ...],
-    specs: tuple[CheckSpec, ...] | None = None,
     stack: Stack | None = None,
 ) -> tuple[list[CriterionResult], list[str]]:
     """Each criterion: weak when a finding counts against it, else strong/neutral/unknown by how many of its
     questions the proposal answers. Returns the ratings and the open questions in plain words."""
-    by_category = {s.category: s for s in specs or load_checks()}
     results: list[CriterionResult] = []
     questions: list[str] = []
     for c in rubric.criteria:
-        against = [f for f in findings if c.id in by_category[f.category].criteria]
+        against = [f for f in findings if c.id in registry.spec(f.category).criteria]
         answers = answer_questions(c, doc, topics, stack)
         answered = [a for a in answers if a.evidence]
         share = len(answered) / len(answers) if answers else 0.0
@@ -212,14 +210,13 @@ def rate_criteria(
 
 
 def challenges(
-    rubric: Rubric, findings: list[Finding], stack: Stack, specs: tuple[CheckSpec, ...] | None = None
+    rubric: Rubric, findings: list[Finding], stack: Stack
 ) -> list[str]:
     """One challenge per anti-pattern found: why it is wrong, the correct approach, the stack's existing answer."""
-    by_category = {s.category: s for s in specs or load_checks()}
     seen: set[str] = set()
     out: list[str] = []
     for f in findings:
-        spec = by_category[f.category]
+        spec = registry.spec(f.category)
         anti = rubric.anti_pattern(spec.anti_pattern) if spec.anti_pattern else None
         key = f"{spec.anti_pattern}:{f.component}"
         if anti is None or key in seen:

@@ -15,7 +15,6 @@ LEVEL = {"blocker": "error", "major": "error", "minor": "warning", "info": "note
 
 def render_sarif(v: Verdict) -> str:
     v = redact_model(v)
-    specs = {s.category: s for s in load_checks()}
     rules = [
         {
             "id": s.category,
@@ -25,7 +24,7 @@ def render_sarif(v: Verdict) -> str:
             "help": {"text": f"{s.suggestion} (framework: {', '.join(s.framework)})"},
             "defaultConfiguration": {"level": LEVEL[s.severity]},
         }
-        for s in specs.values()
+        for s in load_checks()
     ]
     results: list[dict[str, Any]] = []
     for f in v.findings:

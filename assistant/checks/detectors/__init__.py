@@ -32,8 +32,7 @@ ReviewCheck = Callable[[Context, Stack], list[Finding]]
 
 @dataclass(frozen=True)
 class Detector:
-    name: str
-    category: str
+    name: str  # named by its check's definition (checks/definitions/<category>.yaml `detectors:`)
     run: DocumentCheck
     kinds: frozenset[str] | None = None  # None: every document, values files included
 
@@ -46,28 +45,32 @@ def _kinds(*names: str) -> frozenset[str]:
 
 
 DOCUMENT_DETECTORS: list[Detector] = [
-    Detector("committed-secret-values", "secret-in-git", secrets.committed_values, _kinds("Secret")),
-    Detector("encrypted-secret", "secret-in-git", secrets.encrypted_in_git),
-    Detector("ingress-not-route", "network-exposure", exposure.ingress, _kinds("Ingress")),
-    Detector("values-ingress-not-route", "network-exposure", exposure.ingress_in_values, _kinds("", "HelmRelease")),
-    Detector("service-type", "network-exposure", exposure.service_type, _kinds("Service")),
-    Detector("values-service-type", "network-exposure", exposure.service_type_in_values, _kinds("", "HelmRelease")),
-    Detector("host-network", "network-exposure", exposure.host_network),
-    Detector("chart-version", "unpinned-version", versions.chart_version, _kinds("HelmRelease")),
-    Detector("image-tag", "unpinned-version", versions.images),
-    Detector("cnpg-single-instance", "single-instance", databases.single_instance, _kinds("Cluster")),
-    Detector("cnpg-no-backup", "no-backup", databases.no_backup, _kinds("Cluster")),
-    Detector("hostpath-emptydir", "ephemeral-storage", storage.hostpath_and_emptydir),
-    Detector("cloud-host", "cloud-only", cloud.cloud_hosts),
-    Detector("bundled-subchart", "overlap", overlaps.bundled_subcharts),
-    Detector("monitor-switched-off", "no-observability", observability.monitoring_switched_off),
+    Detector("committed-secret-values", secrets.committed_values, _kinds("Secret")),
+    Detector("encrypted-secret", secrets.encrypted_in_git),
+    Detector("ingress-not-route", exposure.ingress, _kinds("Ingress")),
+    Detector("values-ingress-not-route", exposure.ingress_in_values, _kinds("", "HelmRelease")),
+    Detector("service-type", exposure.service_type, _kinds("Service")),
+    Detector("values-service-type", exposure.service_type_in_values, _kinds("", "HelmRelease")),
+    Detector("host-network", exposure.host_network),
+    Detector("chart-version", versions.chart_version, _kinds("HelmRelease")),
+    Detector("image-tag", versions.images),
+    Detector("cnpg-single-instance", databases.single_instance, _kinds("Cluster")),
+    Detector("cnpg-no-backup", databases.no_backup, _kinds("Cluster")),
+    Detector("hostpath-emptydir", storage.hostpath_and_emptydir),
+    Detector("cloud-host", cloud.cloud_hosts),
+    Detector("bundled-subchart", overlaps.bundled_subcharts),
+    Detector("monitor-switched-off", observability.monitoring_switched_off),
 ]
 
-REVIEW_DETECTORS: list[tuple[str, str, ReviewCheck]] = [
-    ("volume-outside-backups", "no-backup", backups.volumes_outside_backups),
-    ("tool-overlap", "overlap", overlaps.tool_overlaps),
-    ("untested-module", "missing-tests", modules.untested_modules),
+REVIEW_DETECTORS: list[tuple[str, ReviewCheck]] = [
+    ("volume-outside-backups", backups.volumes_outside_backups),
+    ("tool-overlap", overlaps.tool_overlaps),
+    ("untested-module", modules.untested_modules),
 ]
+
+
+def detector_names() -> list[str]:
+    return [d.name for d in DOCUMENT_DETECTORS] + [name for name, _ in REVIEW_DETECTORS]
 
 
 def run_detectors(ctx: Context, stack: Stack) -> list[Finding]:
@@ -78,6 +81,6 @@ def run_detectors(ctx: Context, stack: Stack) -> list[Finding]:
         for detector in DOCUMENT_DETECTORS:
             if detector.applies(doc):
                 found.extend(detector.run(ctx, doc, stack))
-    for _name, _category, check in REVIEW_DETECTORS:
+    for _name, check in REVIEW_DETECTORS:
         found.extend(check(ctx, stack))
     return found
