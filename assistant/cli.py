@@ -126,6 +126,28 @@ def stack(
 
 
 @app.command()
+def conventions(
+    repo: Annotated[Path | None, typer.Option(help="Repo to read (default: the configured repo).")] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+) -> None:
+    """Show the house conventions the repo holds (backups, policies, monitoring, security context, routes, secrets),
+    learnt from its app units, with their support and the files that prove them."""
+    from assistant.render.conventions import conventions_json, print_conventions
+    from assistant.stack.conventions import mine
+
+    if format not in (Format.text, Format.json):
+        raise AssistantError("assistant conventions prints text or json")
+    root = repo or _settings().repo
+    if root is None or not Path(root).is_dir():
+        raise AssistantError(f"repo path not found or not a folder: {root}", hint="pass --repo PATH")
+    report = mine(Path(root))
+    if format is Format.json:
+        out.print_json(json.dumps(conventions_json(report)))
+    else:
+        print_conventions(report, out)
+
+
+@app.command()
 def search(
     query: str,
     k: Annotated[int, typer.Option("--k", "-k", min=1, max=50, help="How many hits (1-50).")] = 5,
