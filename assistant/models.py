@@ -23,6 +23,7 @@ Category = Literal[
     "network-exposure",
     "unpinned-version",
     "missing-tests",
+    "convention",
 ]
 CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 SEVERITY_ORDER: dict[str, int] = {"blocker": 3, "major": 2, "minor": 1, "info": 0}

@@ -39,6 +39,7 @@ class Context:
     repo_texts: dict[str, str] = field(default_factory=dict)
     repo_parsed: dict[str, list[Document]] = field(default_factory=dict)  # repo files parsed so far, by path
     malformed: list[str] = field(default_factory=list)
+    repo_root: Path = Path(".")
 
     def file(self, path: str) -> ChangedFile | None:
         return next((f for f in self.pr.files if f.path == path), None)
@@ -91,6 +92,7 @@ def build_context(pr: PullRequest, repo: Path | None) -> Context:
             if bad and f.path not in ctx.malformed:
                 ctx.malformed.append(f.path)
     if repo is not None and repo.is_dir():
+        ctx.repo_root = repo
         # the same walk the index and stack discovery use: skipped folders, no symlinks, size caps, no generated files
         changed = {f.path for f in pr.files}
         for file in walk_repo(repo).files:

@@ -314,3 +314,9 @@ def bundled_subchart(doc: ProposalText, params: dict[str, object], stack: Stack)
         params_["tool"] = f"{tool.name} (bundled subchart)"
         found.append(Mention(m.group(0).strip(), m.group(0).strip(), doc.text.count("\n", 0, m.start()) + 1, params_))
     return found
+
+
+@predicate("never")
+def never(doc: ProposalText, params: dict[str, object], stack: Stack) -> list[Mention]:
+    """A check that reads pull requests only (its detectors); a proposal has nothing for it to measure."""
+    return []

@@ -419,6 +419,34 @@ def mine(root: Path, files: list[RepoFile] | None = None) -> ConventionReport:
     return report
 
 
+def breaks(
+    report: ConventionReport, repo_files: list[RepoFile], new_files: list[RepoFile]
+) -> list[tuple[Unit, Convention]]:
+    """The units that `new_files` add (folders the repo did not have) and each strongly held convention they lack.
+    Backup lists may be edited by the same change, so the central lists are read from both."""
+    known = set(report.units)
+    units, parsed = _units_and_files(new_files)
+    _, repo_parsed = _units_and_files(repo_files)
+    registered = backup_registrations(repo_parsed + parsed, units)
+    measures = {m.id: m for m in MEASURES}
+    out: list[tuple[Unit, Convention]] = []
+    for unit in units:
+        if unit.path in known:
+            continue
+        for c in report.strong():
+            m = measures.get(c.id)
+            if c.id == "gateway-route":
+                gateways = routes(unit)
+                house = c.title.rsplit(" ", 1)[-1]
+                if gateways and not any(house in g or g == house for g in gateways):
+                    out.append((unit, c))
+            elif m is not None and m.applies(unit):
+                holds = has_backup(unit, registered) if m.id == "backup" else m.holds(unit)
+                if not holds:
+                    out.append((unit, c))
+    return out
+
+
 def _convention(cid: str, kind: str, title: str, applies_to: str, applies: list[Unit], carry: list[Unit]) -> Convention:
     n, m = len(carry), len(applies)
     have = {u.path for u in carry}

@@ -13,6 +13,7 @@ from assistant.checks.context import Context
 from assistant.checks.detectors import (
     backups,
     cloud,
+    conventions,
     databases,
     exposure,
     modules,
@@ -66,6 +67,7 @@ REVIEW_DETECTORS: list[tuple[str, ReviewCheck]] = [
     ("volume-outside-backups", backups.volumes_outside_backups),
     ("tool-overlap", overlaps.tool_overlaps),
     ("untested-module", modules.untested_modules),
+    ("broken-convention", conventions.broken_conventions),
 ]
 
 
