@@ -94,3 +94,14 @@ def test_a_tool_added_is_not_assumed_to_fill_its_conditional_roles(tmp_path: Pat
     garage = "services:\n  garage:\n    image: dxflrs/garage:v1.0.1\n"
     verdict = _review(tmp_path, {"s3/compose.yaml": garage}, "Deploy Rook-Ceph for replicated block volumes.")
     assert not [m for m in _overlaps(verdict) if "Garage" in m]  # Rook-Ceph is S3 only with a CephObjectStore
+
+
+def test_the_repos_own_entry_path_is_the_house_pattern(tmp_path: Path) -> None:
+    proposal = "Deploy Vaultwarden on srv-prod-1 behind Traefik with a Let's Encrypt certificate."
+    traefik = {"proxy/compose.yaml": "services:\n  traefik:\n    image: traefik:v3.1\n"}
+    verdict = _review(tmp_path / "a", traefik, proposal)
+    assert not [f for f in verdict.findings if f.category == "network-exposure"]
+    envoy = {"gw/helmrelease.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: eg\n"
+             "spec:\n  chart:\n    spec:\n      chart: gateway-helm\n"}  # fmt: skip
+    verdict = _review(tmp_path / "b", envoy, proposal)
+    assert [f for f in verdict.findings if f.category == "network-exposure"]  # Traefik is no entry path there

@@ -86,14 +86,21 @@ def mention(doc: ProposalText, params: dict[str, object], stack: Stack) -> list[
     if any_affirmed(doc, _strs(params, "suppress_if_anywhere")):
         return []
     excludes = [rx(p) for p in _strs(params, "exclude_context")]
+    house = _house_names(stack, str(params.get("house_role", "")))
     found: list[Mention] = []
     for key, negatable in (("explicit", False), ("triggers", True)):
         for pattern in _strs(params, key):
             for s, m in affirmed(doc, pattern, negatable):
-                if _excluded(excludes, s.text):
-                    continue
+                if _excluded(excludes, s.text) or (house and house.fullmatch(m.group(0).strip())):
+                    continue  # "behind Traefik" where Traefik is this repo's entry path is the house pattern
                 found.append(Mention(m.group(0).strip(), s.text.strip(), s.line))
     return found
+
+
+def _house_names(stack: Stack, role: str) -> re.Pattern[str] | None:
+    """The names of this repo's tools in the role (its ingress), as one pattern."""
+    names = [n for e in stack.incumbents(role) for n in stack.names_of(e.tool)] if role else []
+    return alias_pattern(names) if names else None
 
 
 def _excluded(excludes: list[re.Pattern[str]], text: str) -> bool:
