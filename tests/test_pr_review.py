@@ -311,3 +311,33 @@ def test_pr_references_and_github_errors() -> None:
         gh.pull_request(9, None)
     url = gh.upsert_comment(3, f"{COMMENT_MARKER}\nnew")
     assert "PATCH" in url and url.endswith("/issues/comments/5")
+
+
+VALUES_PATCH = """\
+diff --git a/kubernetes/apps/demo/values.yaml b/kubernetes/apps/demo/values.yaml
+index 1111111..2222222 100644
+--- a/kubernetes/apps/demo/values.yaml
++++ b/kubernetes/apps/demo/values.yaml
+@@ -1,4 +1,{n} @@
+ app:
+   replicas: 1
+ redis:
+   enabled: true
+{added}"""
+
+
+def test_a_bundled_subchart_counts_only_where_the_change_switches_it_on(tmp_path: Path) -> None:
+    settings = Settings(index_dir=tmp_path / "none", repo=EXAMPLE_REPO, llm="off")
+
+    def overlaps(added: list[str]) -> list[str]:
+        text = VALUES_PATCH.format(n=4 + len(added), added="".join(f"+{line}\n" for line in added))
+        verdict = review_pr(parse_diff(text, "t", EXAMPLE_REPO), settings, repo=EXAMPLE_REPO)
+        return [f.message for f in verdict.findings if f.category == "overlap"]
+
+    # redis was already on: a change elsewhere in the file does not add it
+    assert overlaps(["ingress:", "  enabled: false"]) == []
+    # a flag that publishes dashboards to the Grafana the repo runs is not a second Grafana
+    assert overlaps(["dashboards:", "  grafana:", "    enabled: true"]) == []
+    # a subchart the change switches on, in a role the repo fills (Dragonfly), is
+    found = overlaps(["valkey:", "  enabled: true"])
+    assert found and "Dragonfly" in found[0]

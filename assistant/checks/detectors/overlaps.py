@@ -60,6 +60,11 @@ def tool_overlaps(ctx: Context, stack: Stack) -> list[Finding]:
     return out
 
 
+# Chart keys under which `<tool>: {enabled: true}` publishes to a tool the repo runs, rather than deploying one
+_PUBLISHING = {"dashboards", "dashboard", "grafanadashboard", "grafanadashboards", "metrics", "servicemonitor",
+               "prometheusrule", "rules", "alerts", "datasources", "integrations", "exporters"}  # fmt: skip
+
+
 def bundled_subcharts(ctx: Context, doc: Document, stack: Stack) -> list[Finding]:
     """A chart value `<tool>: {enabled: true}` switching on the chart's own database, store or broker where this repo
     already runs one in that role. Monitoring hooks and routes name no tool, so they never match."""
@@ -69,6 +74,9 @@ def bundled_subcharts(ctx: Context, doc: Document, stack: Stack) -> list[Finding
         if not (isinstance(value, dict) and value.get("enabled") is True and trail) or is_client(value):
             continue
         key = trail[-1].lower()
+        line = line_of(doc, (*trail, "enabled"))
+        if not ctx.adds(doc, line) or any(t.lower() in _PUBLISHING for t in trail[:-1]):
+            continue  # switched on before this change, or a flag that publishes dashboards/rules to the tool
         tool = next((t for t, p in stack.prose_tools if key in t.charts or p.fullmatch(key)), None)
         if tool is None:
             continue
@@ -82,7 +90,7 @@ def bundled_subcharts(ctx: Context, doc: Document, stack: Stack) -> list[Finding
                     f"{incumbents[0].tool}:subchart-{key}",
                     f"The chart's bundled {tool.name} is switched on; this repo already runs "
                     f"{'; '.join(e.label() for e in incumbents)}.",
-                    ctx.location(doc, line_of(doc, (*trail, "enabled"))),
+                    ctx.location(doc, line),
                     component=incumbents[0].tool,
                     suggestion=f"Disable the subchart and point the app at {' or '.join(e.name for e in incumbents)}.",
                 )
