@@ -24,6 +24,7 @@ Category = Literal[
     "unpinned-version",
     "missing-tests",
     "convention",
+    "privileged",
 ]
 CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 SEVERITY_ORDER: dict[str, int] = {"blocker": 3, "major": 2, "minor": 1, "info": 0}

@@ -341,3 +341,44 @@ def test_a_bundled_subchart_counts_only_where_the_change_switches_it_on(tmp_path
     # a subchart the change switches on, in a role the repo fills (Dragonfly), is
     found = overlaps(["valkey:", "  enabled: true"])
     assert found and "Dragonfly" in found[0]
+
+
+POD_PATCH = """\
+diff --git a/apps/{app}/deployment.yaml b/apps/{app}/deployment.yaml
+new file mode 100644
+index 0000000..3333333
+--- /dev/null
++++ b/apps/{app}/deployment.yaml
+@@ -0,0 +1,{n} @@
+{lines}"""
+
+
+def _pod(app: str, image: str, extra: list[str]) -> str:
+    body = [
+        "apiVersion: apps/v1", "kind: Deployment", "metadata:", f"  name: {app}", "spec:", "  template:", "    spec:",
+        "      containers:", "        - name: app", f"          image: {image}", *extra,
+    ]  # fmt: skip
+    return POD_PATCH.format(app=app, n=len(body), lines="".join(f"+{line}\n" for line in body))
+
+
+def test_privileged_settings_are_found_at_their_line_and_follow_the_house(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "apps" / "wireguard").mkdir(parents=True)
+    (repo / "apps" / "wireguard" / "values.yaml").write_text(
+        "image:\n  repository: lscr.io/linuxserver/wireguard\nsecurityContext:\n  capabilities:\n    add: [NET_ADMIN]\n"
+    )
+    settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
+
+    def found(patch: str) -> list[tuple[str, int | None, str]]:
+        verdict = review_pr(parse_diff(patch, "t", repo), settings, repo=repo)
+        return [(f.severity, f.location.line if f.location else None, f.message) for f in verdict.findings
+                if f.category == "privileged"]  # fmt: skip
+
+    new = found(_pod("runner", "docker:27-dind", ["          securityContext:", "            privileged: true"]))
+    assert [(sev, line) for sev, line, _ in new] == [("major", 12)]
+    # a VPN router given NET_ADMIN where the repo already gives it to its WireGuard server: a question, with the file
+    vpn = found(_pod("ts", "ghcr.io/tailscale/tailscale:v1.80.0", [
+        "          securityContext:", "            capabilities:", "              add: [NET_ADMIN]"]))  # fmt: skip
+    assert [sev for sev, _, _ in vpn] == ["minor"] and "apps/wireguard/values.yaml" in vpn[0][2]
+    # the same pod without the settings has no finding
+    assert found(_pod("plain", "ghcr.io/example/app:1.0.0", [])) == []

@@ -20,6 +20,7 @@ from assistant.checks.detectors import (
     observability,
     overlaps,
     secrets,
+    security,
     storage,
     versions,
 )
@@ -61,6 +62,7 @@ DOCUMENT_DETECTORS: list[Detector] = [
     Detector("cloud-host", cloud.cloud_hosts),
     Detector("bundled-subchart", overlaps.bundled_subcharts),
     Detector("monitor-switched-off", observability.monitoring_switched_off),
+    Detector("privileged-settings", security.privileged_settings),
 ]
 
 REVIEW_DETECTORS: list[tuple[str, ReviewCheck]] = [
