@@ -25,6 +25,7 @@ Category = Literal[
     "missing-tests",
     "convention",
     "privileged",
+    "duplicate-key",
 ]
 CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 SEVERITY_ORDER: dict[str, int] = {"blocker": 3, "major": 2, "minor": 1, "info": 0}

@@ -382,3 +382,18 @@ def test_privileged_settings_are_found_at_their_line_and_follow_the_house(tmp_pa
     assert [sev for sev, _, _ in vpn] == ["minor"] and "apps/wireguard/values.yaml" in vpn[0][2]
     # the same pod without the settings has no finding
     assert found(_pod("plain", "ghcr.io/example/app:1.0.0", [])) == []
+
+
+def test_a_key_written_twice_is_found_at_both_lines(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
+    values = ["loki:", "  write:", "    replicas: 3", "  read:", "    replicas: 2", "  write:", "    replicas: 1"]
+    patch = POD_PATCH.replace("deployment.yaml", "values.yaml").format(
+        app="loki", n=len(values), lines="".join(f"+{line}\n" for line in values)
+    )
+    verdict = review_pr(parse_diff(patch, "t", repo), settings, repo=repo)
+    dupes = [f for f in verdict.findings if f.category == "duplicate-key" and f.location]
+    found = sorted((f.location.line, f.severity) for f in dupes if f.location)
+    assert found == [(2, "major"), (6, "major")]
+    assert verdict.verdict != "approve"

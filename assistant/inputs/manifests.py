@@ -12,10 +12,12 @@ from assistant.inputs.safe_yaml import Budget, YAMLLimitError, iter_nodes
 
 
 class LDict(dict[str, Any]):
-    """A mapping that remembers the 1-based line of each key."""
+    """A mapping that remembers the 1-based line of each key, and each key written twice (key, first line, later
+    line): YAML keeps the later value without a word."""
 
     lines: dict[str, int]
     line: int
+    duplicates: list[tuple[str, int, int]]
 
 
 class LList(list[Any]):
@@ -46,9 +48,12 @@ def _build(node: yaml.Node) -> Any:
     if isinstance(node, yaml.MappingNode):
         d = LDict()
         d.lines = {}
+        d.duplicates = []
         d.line = node.start_mark.line + 1
         for k, v in node.value:
             key = str(k.value) if isinstance(k, yaml.ScalarNode) else str(_build(k))
+            if key in d and key != "<<":
+                d.duplicates.append((key, d.lines[key], k.start_mark.line + 1))
             d[key] = _build(v)
             d.lines[key] = k.start_mark.line + 1
         return d

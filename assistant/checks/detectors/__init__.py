@@ -23,6 +23,7 @@ from assistant.checks.detectors import (
     security,
     storage,
     versions,
+    yaml_keys,
 )
 from assistant.inputs.manifests import Document
 from assistant.models import Finding
@@ -63,6 +64,7 @@ DOCUMENT_DETECTORS: list[Detector] = [
     Detector("bundled-subchart", overlaps.bundled_subcharts),
     Detector("monitor-switched-off", observability.monitoring_switched_off),
     Detector("privileged-settings", security.privileged_settings),
+    Detector("duplicate-keys", yaml_keys.duplicate_keys),
 ]
 
 REVIEW_DETECTORS: list[tuple[str, ReviewCheck]] = [
