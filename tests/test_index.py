@@ -235,3 +235,13 @@ def test_a_warm_up_failure_is_raised_by_the_first_embedding_with_its_hint(monkey
     assert not uncaught
     with pytest.raises(AssistantError, match="not installed"):
         embedder.embed(["a question"])
+
+
+def test_just_task_files_are_indexed(tmp_path: Path) -> None:
+    from assistant.inputs.repo_files import walk_repo
+
+    (tmp_path / ".just").mkdir()
+    recipe = "# upgrade a node\nupgrade node:\n    talosctl upgrade -n {{node}}\n"
+    (tmp_path / ".just" / "talos.just").write_text(recipe)
+    (tmp_path / "Justfile").write_text("mod talos '.just/talos.just'\n")
+    assert {"Justfile", ".just/talos.just"} <= {f.path for f in walk_repo(tmp_path).files}

@@ -430,3 +430,20 @@ def test_a_key_written_twice_is_found_at_both_lines(tmp_path: Path) -> None:
     found = sorted((f.location.line, f.severity) for f in dupes if f.location)
     assert found == [(2, "major"), (6, "major")]
     assert verdict.verdict != "approve"
+
+
+def test_a_values_image_without_a_tag_runs_the_pinned_charts_version(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
+
+    def unpinned(lines: list[str]) -> list[str]:
+        patch = POD_PATCH.replace("deployment.yaml", "values.yaml").format(
+            app="x", n=len(lines), lines="".join(f"+{line}\n" for line in lines)
+        )
+        verdict = review_pr(parse_diff(patch, "t", repo), settings, repo=repo)
+        return [f.message for f in verdict.findings if f.category == "unpinned-version"]
+
+    assert unpinned(["image:", "  repository: ghcr.io/example/app", '  tag: ""']) == []
+    assert unpinned(["image:", "  repository: ghcr.io/example/app", "  pullPolicy: IfNotPresent"]) == []
+    assert unpinned(["image:", "  repository: ghcr.io/example/app", "  tag: latest"])  # latest still floats

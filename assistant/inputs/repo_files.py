@@ -45,6 +45,7 @@ TEXT_EXT = {
     ".conf",
     ".ini",
     ".j2",
+    ".just",  # just task files beside a Justfile (`mod.just`): how the repo's tasks are run
     ".tpl",
     # scripts and small programs: a homelab's backup, bootstrap and secret-generator logic lives in them
     ".py",

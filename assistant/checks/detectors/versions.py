@@ -41,6 +41,8 @@ def images(ctx: Context, doc: Document, stack: Stack) -> list[Finding]:
                 tag = "digest"
         elif _image_block(trail, value):
             image, tag = value["repository"], value.get("tag", value.get("digest"))
+            if tag is None or str(tag).strip() == "":
+                continue  # a chart's values with no tag (or `tag: ""`) run the chart's appVersion: the chart pins it
         if not image:
             continue
         at = (*trail, "tag") if isinstance(value, dict) and "tag" in value else trail
