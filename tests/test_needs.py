@@ -105,3 +105,10 @@ def test_the_repos_own_entry_path_is_the_house_pattern(tmp_path: Path) -> None:
              "spec:\n  chart:\n    spec:\n      chart: gateway-helm\n"}  # fmt: skip
     verdict = _review(tmp_path / "b", envoy, proposal)
     assert [f for f in verdict.findings if f.category == "network-exposure"]  # Traefik is no entry path there
+
+
+def test_a_control_plane_vip_is_no_overlap_with_the_service_load_balancer(tmp_path: Path) -> None:
+    pool = "apiVersion: cilium.io/v2alpha1\nkind: CiliumLoadBalancerIPPool\nmetadata:\n  name: lb\n"
+    cilium = {"net/cilium.yaml": pool}
+    proposal = "Add kube-vip as a static pod on the control-plane nodes to give the API server a floating VIP."
+    assert not [m for m in _overlaps(_review(tmp_path, cilium, proposal)) if "Cilium" in m]

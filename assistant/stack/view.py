@@ -28,8 +28,9 @@ class Stack:
         entry = self.inventory.entry(tool.slug)
         if entry is not None and entry.origin == "discovered":
             roles = set(entry.roles)
-        else:  # a tool added: its roles that hold only with some kind deployed (Rook-Ceph's S3) are not assumed
-            roles = set(tool.roles) - set(tool.role_kinds)
+        else:  # a tool added: roles it holds only with some kind or setting deployed are not assumed (Rook-Ceph's S3,
+            # kube-vip's Service IPs next to its control-plane VIP)
+            roles = set(tool.roles) - set(tool.role_kinds) - set(tool.role_if)
         roles = {r for r in roles if not self.catalog.is_family(r)}  # two "Observability" tools need not overlap
         return [e for e in self.inventory.entries if set(e.roles) & roles]
 
