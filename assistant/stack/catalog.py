@@ -7,7 +7,6 @@ import json
 import re
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
@@ -206,7 +205,7 @@ def _load(path: str, mtime: float, compiled: str, compiled_mtime: float) -> Role
     try:
         data = json.loads(Path(compiled).read_text(encoding="utf-8"))
         roles = [Role(id=r["id"], name=r["name"], family=True) for r in data["roles"]]
-        entries = [CompiledEntry.model_validate(t).model_dump() for t in data["tools"]]
+        entries = [CompiledEntry.model_validate(t) for t in data["tools"]]
         words = {str(k): [str(w) for w in v] for k, v in data.get("role_words", {}).items()}
     except (OSError, ValueError, KeyError, TypeError, ValidationError) as exc:
         raise InputError(
@@ -219,7 +218,7 @@ def _load(path: str, mtime: float, compiled: str, compiled_mtime: float) -> Role
     return merged
 
 
-def merge_compiled(catalog: RoleCatalog, roles: list[Role], entries: list[dict[str, Any]]) -> RoleCatalog:
+def merge_compiled(catalog: RoleCatalog, roles: list[Role], entries: list[CompiledEntry]) -> RoleCatalog:
     """The hand-written catalog plus the compiled tools it does not already know (same slug, name or source
     repository: the hand-written entry wins)."""
     known: set[str] = set()
@@ -230,50 +229,43 @@ def merge_compiled(catalog: RoleCatalog, roles: list[Role], entries: list[dict[s
     # `rook/rook` is Rook-Ceph (images `rook/ceph`): a project named after an org whose images a hand entry owns
     owned_orgs = {i.split("/")[-2] for i in images if "/" in i}
     role_ids = {r.id for r in catalog.roles} | {r.id for r in roles}
-    fresh: list[tuple[dict[str, Any], str, str, list[str]]] = []
+    fresh: list[tuple[CompiledEntry, str, str, list[str]]] = []  # (entry, org/repo, repo name, roles)
     for e in entries:
-        slug = str(e.get("slug", ""))
-        source = str(e.get("source", ""))
-        org_repo = source.split("/", 1)[1] if source.count("/") == 2 else ""
-        repo_name = org_repo.rsplit("/", 1)[-1]
-        org = org_repo.split("/", 1)[0]
-        if not slug or slug in known or slugify(repo_name) in known or org_repo in images:
+        org_repo = e.source.split("/", 1)[1] if e.source.count("/") == 2 else ""
+        org, _, repo_name = org_repo.partition("/")
+        if not e.slug or e.slug in known or slugify(repo_name) in known or org_repo in images:
             continue
-        if org in owned_orgs and slug == slugify(org):
+        if org in owned_orgs and e.slug == slugify(org):
             continue
-        known.add(slug)
-        e_roles = [r for r in e.get("roles", []) if r in role_ids]
-        if e_roles and _SLUG.match(slug):
-            fresh.append((e, slug, org_repo, e_roles))
+        known.add(e.slug)
+        e_roles = [r for r in e.roles if r in role_ids]
+        if e_roles and _SLUG.match(e.slug):
+            fresh.append((e, org_repo, repo_name, e_roles))
     # A bare name (`jellyfin`) matches an image's last segment, so it must be one tool's alone: `panel`, `spec` and
     # `platform` name several projects, and `distribution` is a hand-written tool's image.
-    bare: dict[str, int] = {}
-    for i in images:
-        bare[i.rsplit("/", 1)[-1]] = 2
-    for _, slug, org_repo, _ in fresh:
-        for name in {slug, org_repo.rsplit("/", 1)[-1]} - {""}:
+    bare: dict[str, int] = {i.rsplit("/", 1)[-1]: 2 for i in images}
+    for e, _, repo_name, _ in fresh:
+        for name in {e.slug, repo_name} - {""}:
             bare[name] = bare.get(name, 0) + 1
     tools = list(catalog.tools)
-    for e, slug, org_repo, e_roles in fresh:
-        names = [n for n in dict.fromkeys([slug, org_repo.rsplit("/", 1)[-1]]) if n]
+    for e, org_repo, repo_name, e_roles in fresh:
+        names = [n for n in dict.fromkeys([e.slug, repo_name]) if n]
         unique = [n for n in names if bare.get(n) == 1 and len(n) >= 4 and n not in _GENERIC_SEGMENTS]
-        patterns = ([org_repo] if org_repo and org_repo.rsplit("/", 1)[-1] not in _GENERIC_SEGMENTS else []) + [
-            n for n in unique if n != org_repo
-        ]
-        if org_repo and org_repo.rsplit("/", 1)[-1] in _GENERIC_SEGMENTS and org_repo.split("/")[0] == slug:
+        patterns = ([org_repo] if org_repo and repo_name not in _GENERIC_SEGMENTS else []) + unique
+        if org_repo and repo_name in _GENERIC_SEGMENTS and org_repo.split("/")[0] == e.slug:
             patterns.append(org_repo)  # `vaultwarden/server`: the org names the tool
         if not patterns:
             continue  # nothing in a repo could ever show it runs
         tools.append(
             Tool(
-                slug=slug,
-                name=str(e["name"]),
+                slug=e.slug,
+                name=e.name,
                 roles=e_roles,
                 images=patterns,
-                charts=[slug] if slug in unique else [],
-                origin=str(e.get("origin", "compiled")),
-                source=str(e.get("source", "")),
-                common_name=bool(e.get("common_name", False)),
+                charts=[e.slug] if e.slug in unique else [],
+                origin=e.origin,
+                source=e.source,
+                common_name=e.common_name,
             )
         )
     return RoleCatalog(
