@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assistant.inputs.manifests import parse_documents
+from assistant.inputs.manifests import parse_documents, walk
 from assistant.inputs.repo_files import RepoFile, is_fixture, walk_repo
 from assistant.inputs.safe_yaml import YAMLLimitError
 from assistant.stack.discovery import ignored
@@ -47,6 +47,7 @@ class Convention(BaseModel):
     support: tuple[int, int]  # (units carrying it, units it applies to)
     strong: bool
     evidence: list[str] = Field(default_factory=list)  # units that carry it (up to 3)
+    house: str = ""  # the route convention's gateway (a parentRef name, `ingress:<class>`, `traefik labels`)
     exceptions: list[str] = Field(default_factory=list)  # units that do not (up to 10)
 
     @property
@@ -62,6 +63,8 @@ class ConventionReport(BaseModel):
     units: list[str]
     conventions: list[Convention]
     notes: list[str] = Field(default_factory=list)
+    # the names the repo's backup tools list centrally (kopiur inputs, Velero namespaces), for judging a new unit
+    backup_names: frozenset[str] = Field(default_factory=frozenset, exclude=True)
 
     def strong(self) -> list[Convention]:
         return [c for c in self.conventions if c.strong]
@@ -93,16 +96,6 @@ def unit_folder(path: str) -> str:
 def _is_compose(data: Any) -> bool:
     services = data.get("services") if isinstance(data, dict) else None
     return isinstance(services, dict) and any(isinstance(s, dict) and "image" in s for s in services.values())
-
-
-def _walk(value: Any, trail: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
-    yield trail, value
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _walk(v, (*trail, str(k)))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _walk(v, (*trail, str(i)))
 
 
 def find_units(files: list[RepoFile]) -> list[Unit]:
@@ -168,7 +161,7 @@ def _input_of(path: str, inputs: dict[str, str]) -> str | None:
 # -- what a unit carries -----------------------------------------------------------------------------------------
 def _keys(unit: Unit) -> Iterator[tuple[tuple[str, ...], Any]]:
     for _, data in unit.docs:
-        yield from _walk(data)
+        yield from walk(data)
 
 
 def has_pvc(unit: Unit) -> bool:
@@ -215,7 +208,7 @@ def backup_registrations(files: list[tuple[RepoFile, list[Any]]], units: list[Un
         if owner is not None and not _BACKUP_WORDS.search(owner):
             continue  # an app's own file that mentions backups proves nothing about the others
         for data in datas:
-            for trail, value in _walk(data):
+            for trail, value in walk(data):
                 key = trail[-1] if trail else ""
                 if key in ("app", "includedNamespaces", "namespaces", "claimName", "pvc") or (
                     len(trail) >= 2 and trail[-2] in ("includedNamespaces", "namespaces")
@@ -395,7 +388,7 @@ def mine(root: Path, files: list[RepoFile] | None = None) -> ConventionReport:
     files = walk_repo(root).files if files is None else files
     units, parsed = _units_and_files(files)
     registered = backup_registrations(parsed, units)
-    report = ConventionReport(repo=str(root), units=[u.path for u in units], conventions=[])
+    report = ConventionReport(repo=str(root), units=[u.path for u in units], conventions=[], backup_names=registered)
     if not units:
         report.notes.append("no app units found (no HelmRelease, workload, Argo CD Application or compose file)")
         return report
@@ -413,21 +406,17 @@ def mine(root: Path, files: list[RepoFile] | None = None) -> ConventionReport:
         name = house.removeprefix("ingress:") or "one unnamed gateway"
         how = "the Ingress class" if house.startswith("ingress:") else "" if house == "traefik labels" else "gateway"
         title = f"route through {how} {name}".replace("  ", " ")
-        report.conventions.append(
-            _convention("gateway-route", "gateway-route", title, "routed units", [u for u, _ in routed], carry)
-        )
+        route = _convention("gateway-route", "gateway-route", title, "routed units", [u for u, _ in routed], carry)
+        report.conventions.append(route.model_copy(update={"house": house}))
     return report
 
 
-def breaks(
-    report: ConventionReport, repo_files: list[RepoFile], new_files: list[RepoFile]
-) -> list[tuple[Unit, Convention]]:
+def breaks(report: ConventionReport, new_files: list[RepoFile]) -> list[tuple[Unit, Convention]]:
     """The units that `new_files` add (folders the repo did not have) and each strongly held convention they lack.
-    Backup lists may be edited by the same change, so the central lists are read from both."""
+    Backup lists may be edited by the same change, so the central lists are the repo's and the change's."""
     known = set(report.units)
     units, parsed = _units_and_files(new_files)
-    _, repo_parsed = _units_and_files(repo_files)
-    registered = backup_registrations(repo_parsed + parsed, units)
+    registered = report.backup_names | backup_registrations(parsed, units)
     measures = {m.id: m for m in MEASURES}
     out: list[tuple[Unit, Convention]] = []
     for unit in units:
@@ -437,8 +426,7 @@ def breaks(
             m = measures.get(c.id)
             if c.id == "gateway-route":
                 gateways = routes(unit)
-                house = c.title.rsplit(" ", 1)[-1]
-                if gateways and not any(house in g or g == house for g in gateways):
+                if gateways and c.house not in gateways:
                     out.append((unit, c))
             elif m is not None and m.applies(unit):
                 holds = has_backup(unit, registered) if m.id == "backup" else m.holds(unit)

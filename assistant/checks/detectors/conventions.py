@@ -22,7 +22,7 @@ def broken_conventions(ctx: Context, stack: Stack) -> list[Finding]:
     existing = {path.rsplit("/", 1)[0] for path in ctx.repo_texts}
     changed = [f for f in ctx.pr.files if f.status != "added"]
     out: list[Finding] = []
-    for unit, convention in breaks(report, repo_files, new_files):
+    for unit, convention in breaks(report, new_files):
         inside = unit.path + "/"
         if any(d == unit.path or d.startswith(inside) for d in existing) or any(
             f.path.startswith(inside) for f in changed
