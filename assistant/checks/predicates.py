@@ -196,8 +196,8 @@ def catalog_overlap(doc: ProposalText, params: dict[str, object], stack: Stack) 
 def need_overlap(doc: ProposalText, stack: Stack) -> list[Mention]:
     """A proposal worded as a need ("a password manager for the family") in a role this repo already fills, that
     names none of the tools filling it: the incumbent is the answer to evaluate first."""
-    for need in stack.needs.find(doc.text):
-        incumbents = [e for e in stack.incumbents(need.role) if not stack.catalog.is_family(need.role)]
+    for need in stack.needs.find(doc.text):  # the lexicon holds no family: every need is a role that can overlap
+        incumbents = stack.incumbents(need.role)
         if not incumbents:
             continue
         if any(alias_pattern(stack.names_of(e.tool)).search(doc.text) for e in incumbents):

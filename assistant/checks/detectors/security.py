@@ -37,8 +37,10 @@ def _settings(trail: tuple[str, ...], value: Any) -> list[tuple[str, str]]:
         (len(trail) >= 2 and trail[-2] in ("add", "cap_add")) or key == "cap_add"
     ):
         out.append((f"capability {value.upper()}", "administrative control of the node"))
-    elif (isinstance(value, str) and _SOCKET.search(value) and key in ("path", "mountPath", "hostPath", "source")) or (
-        isinstance(value, str) and _SOCKET.search(value) and len(trail) >= 2 and trail[-2] == "volumes"
+    elif (
+        isinstance(value, str)
+        and _SOCKET.search(value)
+        and (key in ("path", "mountPath", "hostPath", "source") or (len(trail) >= 2 and trail[-2] == "volumes"))
     ):
         out.append(("the container runtime socket", "root on the node through the container runtime"))
     return out
@@ -48,7 +50,7 @@ def _images(doc: Document) -> set[str]:
     return {
         str(v).split("@")[0].split(":")[0].rsplit("/", 2)[-1]
         for t, v in walk(doc.data)
-        if t and t[-1] in ("image", "repository") and isinstance(v, str) and "/" in str(v) + "/"
+        if t and t[-1] in ("image", "repository") and isinstance(v, str)
     }
 
 
