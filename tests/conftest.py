@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings
+from assistant.config import Settings, data_dir
 from assistant.knowledge_base.index import IndexStore
 from assistant.knowledge_base.knowledge import Knowledge
+from assistant.stack.catalog import load_catalog
+from assistant.stack.inventory import Inventory
+from assistant.stack.store import catalog_digest, discover
 
 PROJECT = Path(__file__).resolve().parents[1]
 EXAMPLE_REPO = PROJECT / "examples" / "homelab"
@@ -25,6 +28,20 @@ def history_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     directory = tmp_path / "history"
     monkeypatch.setenv(HISTORY_ENV, str(directory))
     return directory
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """A small repo written to a temp dir: repo-relative path -> text."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def discovered(root: Path) -> Inventory:
+    """What stack discovery finds in a repo with the shipped catalog."""
+    path = data_dir("knowledge") / "roles.yaml"
+    return discover(root, load_catalog(path), catalog_digest(path))[0].inventory
 
 
 def settings_for(index_dir: Path, **kw: object) -> Settings:

@@ -10,7 +10,7 @@ import pytest
 
 from assistant.evaluation.conventions_eval import score_repo
 from assistant.stack.conventions import mine
-from tests.conftest import CORPUS, PROJECT
+from tests.conftest import CORPUS, PROJECT, write_tree
 from tests.test_cli import run
 
 RELEASE = """\
@@ -37,19 +37,12 @@ spec:
 BACKUP = "apiVersion: volsync.backube/v1alpha1\nkind: ReplicationSource\nmetadata:\n  name: {name}\n"
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text, encoding="utf-8")
-    return root
-
-
 def test_a_habit_most_units_share_is_strong_with_its_exceptions(tmp_path: Path) -> None:
     apps = ["radarr", "sonarr", "bazarr", "prowlarr", "sabnzbd", "plex"]
     files = {f"apps/{a}/app/helmrelease.yaml": RELEASE.format(name=a) for a in apps}
     files |= {f"apps/{a}/app/backup.yaml": BACKUP.format(name=a) for a in apps[:5]}
     files["apps/.archive/old/app/helmrelease.yaml"] = RELEASE.format(name="old")  # archived: no unit
-    report = mine(_write(tmp_path, files))
+    report = mine(write_tree(tmp_path, files))
     assert report.units == [f"apps/{a}" for a in sorted(apps)]
     backup = report.by_id("backup")
     assert backup is not None and backup.support == (5, 6) and backup.strong  # 0.83 of 6 units
@@ -64,7 +57,7 @@ def test_strong_needs_both_share_and_enough_units(tmp_path: Path) -> None:
     apps = ["a1", "a2", "a3", "a4"]
     files = {f"apps/{a}/helmrelease.yaml": RELEASE.format(name=a) for a in apps}
     files |= {f"apps/{a}/backup.yaml": BACKUP.format(name=a) for a in apps}
-    backup = mine(_write(tmp_path, files)).by_id("backup")
+    backup = mine(write_tree(tmp_path, files)).by_id("backup")
     assert backup is not None and backup.support == (4, 4) and not backup.strong  # four units prove no habit
 
 
@@ -72,22 +65,23 @@ def test_compose_units_route_through_traefik_labels(tmp_path: Path) -> None:
     service = "services:\n  {n}:\n    image: example/{n}:1\n    labels:\n"
     service += "      - traefik.http.routers.{n}.rule=Host(`x`)\n"
     files = {f"{n}/{n}-prod-1/compose.yaml": service.format(n=n) for n in ["a", "b", "c", "d", "e"]}
-    route = mine(_write(tmp_path, files)).by_id("gateway-route")
+    route = mine(write_tree(tmp_path, files)).by_id("gateway-route")
     assert route is not None and route.strong and route.support == (5, 5) and "traefik" in route.title
 
 
 def test_odd_layouts_are_mined_without_error(tmp_path: Path) -> None:
     templated = RELEASE.format(name="x").replace("tag: 1.0.0", "tag: {{ .Values.tag }}")
     compose = "x-common: &common\n  restart: always\nservices:\n  web:\n    <<: *common\n    image: nginx:1\n"
-    report = mine(_write(tmp_path, {"a/x/helmrelease.yaml": templated, "b/compose.yaml": compose, "c/README.md": "#"}))
+    files = {"a/x/helmrelease.yaml": templated, "b/compose.yaml": compose, "c/README.md": "#"}
+    report = mine(write_tree(tmp_path, files))
     assert report.units == ["a/x", "b"]
-    empty = mine(_write(tmp_path / "none", {"README.md": "# nothing deployed"}))
+    empty = mine(write_tree(tmp_path / "none", {"README.md": "# nothing deployed"}))
     assert empty.units == [] and empty.conventions == [] and "no app units" in empty.notes[0]
 
 
 def test_the_command_prints_text_and_json_and_refuses_a_missing_repo(tmp_path: Path) -> None:
     apps = ["a1", "a2", "a3", "a4", "a5"]
-    repo = _write(tmp_path / "repo", {f"apps/{a}/helmrelease.yaml": RELEASE.format(name=a) for a in apps})
+    repo = write_tree(tmp_path / "repo", {f"apps/{a}/helmrelease.yaml": RELEASE.format(name=a) for a in apps})
     res = run(["conventions", "--repo", str(repo)], tmp_path / "idx")
     assert res.returncode == 0 and "5 of 5 units that write their pod spec set resource requests" in res.stdout
     res = run(["conventions", "--repo", str(repo), "--format", "json"], tmp_path / "idx")

@@ -13,7 +13,7 @@ from assistant.models import Verdict
 from assistant.pipeline import review_text
 from assistant.stack.catalog import load_catalog
 from assistant.stack.needs import NeedLexicon
-from assistant.stack.store import catalog_digest, discover
+from tests.conftest import discovered, write_tree
 
 CATALOG_PATH = data_dir("knowledge") / "roles.yaml"
 
@@ -44,10 +44,7 @@ COMPOSE = "services:\n  vaultwarden:\n    image: vaultwarden/server:1.32.0\n"
 
 
 def _review(root: Path, files: dict[str, str], proposal: str) -> Verdict:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text, encoding="utf-8")
-    inventory = discover(root, load_catalog(CATALOG_PATH), catalog_digest(CATALOG_PATH))[0].inventory
+    inventory = discovered(write_tree(root, files))
     settings = Settings(index_dir=root / ".none", repo=root, llm="off")
     return review_text(proposal, settings, ref="t", knowledge=Knowledge(settings, inventory=inventory))
 

@@ -12,6 +12,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import AssistantError, InputError
+from assistant.evaluation.pr_eval import PRScore
 from assistant.github import GitHub, parse_pr_ref
 from assistant.inputs.diff import parse_diff, read_git_range
 from assistant.knowledge_base.knowledge import Knowledge
@@ -72,32 +73,8 @@ NEW_PR_FLOORS = {
 }
 
 
-@pytest.mark.corpus
-@pytest.mark.parametrize("name", sorted(NEW_PR_FLOORS))
-def test_the_new_repos_prs_against_their_blind_labels(name: str, tmp_path: Path) -> None:
-    from assistant.evaluation.pr_eval import load_labels, score_prs
-    from assistant.stack.catalog import load_catalog
-    from assistant.stack.store import catalog_digest, discover
-
-    repo = CORPUS.parent / name / "repo"
-    if not repo.is_dir():
-        pytest.skip(f"the shared corpus is not at {repo}")
-    settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
-    inventory = discover(repo, load_catalog(settings.catalog_path), catalog_digest(settings.catalog_path))[0].inventory
-    labels = load_labels(PROJECT / f"evals/prs/{name}.labels.yaml")
-    patches = CORPUS.parent / name / "prs"
-    assert {p.name for p in patches.glob("*.patch")} == {p.patch for p in labels.prs}
-    score = score_prs(labels, patches, repo, settings, Knowledge(settings, inventory=inventory))
-    floor = NEW_PR_FLOORS[name]
-    assert score.false_majors <= floor["false_majors"], [(o.patch[:8], o.false_majors) for o in score.outcomes]
-    assert score.missed_majors <= floor["missed_majors"]
-    assert score.verdict_accuracy >= floor["verdict_accuracy"]
-    assert score.located == 1.0
-
-
-@pytest.mark.corpus
-@pytest.mark.parametrize("name", sorted(PR_FLOORS))
-def test_real_prs_against_the_hand_labels(name: str, tmp_path: Path) -> None:
+def _labelled_prs(name: str, tmp_path: Path) -> tuple[PRScore, Path, Settings, Knowledge]:
+    """Every real PR of a corpus repo reviewed with that repo (snapshot) as context, scored against its hand labels."""
     from assistant.evaluation.pr_eval import load_labels, score_prs
     from assistant.stack.catalog import load_catalog
     from assistant.stack.store import catalog_digest, discover
@@ -111,7 +88,26 @@ def test_real_prs_against_the_hand_labels(name: str, tmp_path: Path) -> None:
     patches = CORPUS.parent / name / "prs"
     assert {p.name for p in patches.glob("*.patch")} == {p.patch for p in labels.prs}  # every real PR is labelled
     knowledge = Knowledge(settings, inventory=inventory)
-    score = score_prs(labels, patches, repo, settings, knowledge)
+    return score_prs(labels, patches, repo, settings, knowledge), repo, settings, knowledge
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", sorted(NEW_PR_FLOORS))
+def test_the_new_repos_prs_against_their_blind_labels(name: str, tmp_path: Path) -> None:
+    score, *_ = _labelled_prs(name, tmp_path)
+    floor = NEW_PR_FLOORS[name]
+    assert score.false_majors <= floor["false_majors"], [(o.patch[:8], o.false_majors) for o in score.outcomes]
+    assert score.missed_majors <= floor["missed_majors"]
+    assert score.verdict_accuracy >= floor["verdict_accuracy"]
+    assert score.located == 1.0
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", sorted(PR_FLOORS))
+def test_real_prs_against_the_hand_labels(name: str, tmp_path: Path) -> None:
+    from assistant.evaluation.pr_eval import load_labels, score_prs
+
+    score, repo, settings, knowledge = _labelled_prs(name, tmp_path)
     floor = PR_FLOORS[name]
     false = [(o.patch[:8], o.false_majors) for o in score.outcomes if o.false_majors]
     assert score.false_majors <= floor["false_majors"], false

@@ -5,20 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.config import data_dir
-from assistant.stack.catalog import load_catalog
 from assistant.stack.inventory import UNCLASSIFIED, Inventory
-from assistant.stack.store import catalog_digest, discover
-
-CATALOG_PATH = data_dir("knowledge") / "roles.yaml"
+from tests.conftest import discovered, write_tree
 
 
 def _inventory(root: Path, files: dict[str, str]) -> Inventory:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text, encoding="utf-8")
-    catalog = load_catalog(CATALOG_PATH)
-    return discover(root, catalog, catalog_digest(CATALOG_PATH))[0].inventory
+    return discovered(write_tree(root, files))
 
 
 APP = """\
