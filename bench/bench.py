@@ -185,14 +185,15 @@ def bench_review(settings: Settings, runs: int) -> dict[str, float]:
 
 
 def bench_prs(work: Path) -> dict[str, dict[str, float]]:
-    """Each real PR of both corpus repos against its hand labels (evals/prs/), with the repo as context: false and
-    missed majors, verdict accuracy, located findings, score spread per labelled verdict, and review time (warm)."""
+    """Each real PR of every corpus repo against its hand labels (evals/prs/), with the repo as context: false and
+    missed majors, verdict accuracy, located findings, score spread per labelled verdict, and review time (warm);
+    and the hand-written blind PRs (evals/prs/blind/) where a repo has them."""
     from assistant.evaluation.pr_eval import load_labels, score_prs, score_spread
     from assistant.stack.catalog import load_catalog
     from assistant.stack.store import catalog_digest, discover
 
     out: dict[str, dict[str, float]] = {}
-    for name in ("homelab", "khuedoan-homelab"):
+    for name in STACK_REPOS:
         repo = CORPUS.parent.parent / name / "repo"
         if not repo.is_dir():
             continue
@@ -204,8 +205,6 @@ def bench_prs(work: Path) -> dict[str, dict[str, float]]:
         score_prs(warm_up, repo.parent / "prs", repo, settings, knowledge)
         result = score_prs(labels, repo.parent / "prs", repo, settings, knowledge)
         times = sorted(o.seconds for o in result.outcomes)
-        blind_dir = PROJECT / "evals/prs/blind" / name  # hand-written PRs labelled before the reviewer ran on them
-        blind = score_prs(load_labels(blind_dir.with_suffix(".labels.yaml")), blind_dir, repo, settings, knowledge)
         out[f"prs_{name}"] = {
             "prs": result.prs,
             "verdict_accuracy": round(result.verdict_accuracy, 3),
@@ -222,16 +221,46 @@ def bench_prs(work: Path) -> dict[str, dict[str, float]]:
                 for k, v in score_spread([(o.expected_verdict, o.score) for o in result.outcomes]).items()
             },
             "at_labelled_line": round(result.at_labelled_line, 3),
-            "blind_prs": blind.prs,
-            "blind_verdict_accuracy": round(blind.verdict_accuracy, 3),
-            "blind_false_majors": blind.false_majors,
-            "blind_missed_majors": f"{blind.missed_majors} of {blind.labelled_majors}",  # type: ignore[dict-item]
-            "blind_at_labelled_line": round(blind.at_labelled_line, 3),
             "review_p50_s": round(pct(times, 0.5), 3),
             "review_max_s": round(times[-1], 3),
             "false": "; ".join(f"{o.patch[:8]} {', '.join(o.false_majors)}" for o in result.outcomes if o.false_majors)
             or "none",  # type: ignore[dict-item]
             "missed": "; ".join(f"{o.patch[:8]} {', '.join(o.missed)}" for o in result.outcomes if o.missed) or "none",  # type: ignore[dict-item]
+        }
+        blind_dir = PROJECT / "evals/prs/blind" / name  # hand-written PRs labelled before the reviewer ran on them
+        if blind_dir.is_dir():
+            blind = score_prs(load_labels(blind_dir.with_suffix(".labels.yaml")), blind_dir, repo, settings, knowledge)
+            out[f"prs_{name}"] |= {
+                "blind_prs": blind.prs,
+                "blind_verdict_accuracy": round(blind.verdict_accuracy, 3),
+                "blind_false_majors": blind.false_majors,
+                "blind_missed_majors": f"{blind.missed_majors} of {blind.labelled_majors}",  # type: ignore[dict-item]
+                "blind_at_labelled_line": round(blind.at_labelled_line, 3),
+            }
+    return out
+
+
+def bench_conventions() -> dict[str, dict[str, float]]:
+    """House conventions mined from each corpus repo against the hand counts (evals/conventions/): recall of the
+    strongly held ones the miner measures, conventions wrongly reported strong, units, and the mining time."""
+    from assistant.evaluation.conventions_eval import score
+    from assistant.stack.conventions import mine
+
+    out: dict[str, dict[str, float]] = {}
+    for name in STACK_REPOS:
+        repo = CORPUS.parent.parent / name / "repo"
+        if not repo.is_dir():
+            continue
+        t0 = time.perf_counter()
+        report = mine(repo)
+        seconds = time.perf_counter() - t0
+        result = score(report, PROJECT / f"evals/conventions/{name}.conventions.yaml")
+        out[f"conventions_{name}"] = {
+            "units": result.units,
+            "strong_recall": round(result.recall, 3),
+            "false_strong": result.false_strong,
+            "missed": ", ".join(result.missed) or "none",  # type: ignore[dict-item]
+            "mining_s": round(seconds, 2),
         }
     return out
 
@@ -354,6 +383,7 @@ def main() -> None:
             figures.update(bench_stack(work))
         if CORPUS.is_dir() and not args.quick:
             figures.update(bench_prs(work))
+            figures.update(bench_conventions())
         figures["scores"] = bench_scores(work)
         figures["hostile"] = bench_hostile(work)
         figures["review"] = bench_review(settings, 20 if args.quick else 200)
