@@ -443,3 +443,28 @@ def test_a_values_image_without_a_tag_runs_the_pinned_charts_version(tmp_path: P
     assert unpinned(["image:", "  repository: ghcr.io/example/app", '  tag: ""']) == []
     assert unpinned(["image:", "  repository: ghcr.io/example/app", "  pullPolicy: IfNotPresent"]) == []
     assert unpinned(["image:", "  repository: ghcr.io/example/app", "  tag: latest"])  # latest still floats
+
+
+def test_scratch_volumes_of_build_workers_and_old_lines_of_an_edited_file_are_not_findings(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "apps" / "app").mkdir(parents=True)
+    volumes = ["      volumes:", "        - name: data", "          emptyDir: {}"]
+    old = ["apiVersion: apps/v1", "kind: Deployment", "metadata:", "  name: app", "spec:", "  template:", "    spec:",
+           "      containers:", "        - name: app", "          image: ghcr.io/example/app:1.0.0", *volumes]  # fmt: skip
+    (repo / "apps" / "app" / "deployment.yaml").write_text("\n".join(old) + "\n")
+    settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
+
+    def ephemeral(patch: str) -> list[str]:
+        verdict = review_pr(parse_diff(patch, "t", repo), settings, repo=repo)
+        return [f.severity for f in verdict.findings if f.category == "ephemeral-storage"]
+
+    # a new app with its data on an emptyDir is still found; a CI runner's workspace named data is its design
+    assert ephemeral(_pod("new", "ghcr.io/example/app:1.0.0", volumes)) == ["blocker"]
+    assert ephemeral(_pod("ci", "code.forgejo.org/forgejo/runner:6.0.0", volumes)) == []
+    # an edit that only bumps the image: the emptyDir was there before the change, on no added line
+    bump = (
+        "diff --git a/apps/app/deployment.yaml b/apps/app/deployment.yaml\n--- a/apps/app/deployment.yaml\n"
+        "+++ b/apps/app/deployment.yaml\n@@ -10,1 +10,1 @@\n-          image: ghcr.io/example/app:1.0.0\n"
+        "+          image: ghcr.io/example/app:1.1.0\n"
+    )
+    assert ephemeral(bump) == []

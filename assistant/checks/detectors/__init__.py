@@ -79,14 +79,22 @@ def detector_names() -> list[str]:
     return [d.name for d in DOCUMENT_DETECTORS] + [name for name, _ in REVIEW_DETECTORS]
 
 
+def _is_new(ctx: Context, doc: Document) -> bool:
+    """The change adds this whole document: a new file, or a document whose first line is an added one."""
+    changed = ctx.file(doc.path)
+    return changed is not None and (changed.status == "added" or doc.line in changed.added_lines)
+
+
 def run_detectors(ctx: Context, stack: Stack) -> list[Finding]:
     found: list[Finding] = []
     for doc in ctx.docs:
         if not isinstance(doc.data, dict):
             continue
+        new_doc = _is_new(ctx, doc)
         for detector in DOCUMENT_DETECTORS:
             if detector.applies(doc):
-                found.extend(detector.run(ctx, doc, stack))
+                # in a document the change only edits, what sits on no added line was there before the change
+                found.extend(f for f in detector.run(ctx, doc, stack) if new_doc or f.location is not None)
     for _name, check in REVIEW_DETECTORS:
         found.extend(check(ctx, stack))
     return found

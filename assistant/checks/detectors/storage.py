@@ -11,10 +11,25 @@ from assistant.stack.view import Stack
 
 HARMLESS_HOST_PATHS = re.compile(r"^/(?:dev|sys|proc|run|var/run|etc/localtime|lib/modules|etc/machine-id)\b")
 DATA_MOUNT = re.compile(r"data|db|database|storage|upload|media|library|config|state|backup|vault|postgres", re.I)
+# CI runners and build agents work in throwaway directories: a fresh workspace per job is their design
+BUILD_WORKER = re.compile(r"(?:^|[-_.])(?:runner|agent|dind|buildkitd?|builder)(?:$|[-_.])", re.I)
+
+
+def _build_worker(doc: Document, stack: Stack | None) -> bool:
+    """The document runs a CI runner or build agent: an image named like one, or a catalog tool in the CI role."""
+    images = {str(v).split("@")[0].split(":")[0] for t, v in walk(doc.data) if t and t[-1] in ("image", "repository")}
+    if any(BUILD_WORKER.search(i.rsplit("/", 1)[-1]) for i in images):
+        return True
+    return stack is not None and any(
+        "ci" in tool.roles and any(i == own or i.endswith(f"/{own}") for own in tool.images)
+        for i in images
+        for tool in stack.candidates(i.rsplit("/", 1)[-1].replace("-", " "))
+    )
 
 
 def hostpath_and_emptydir(ctx: Context, doc: Document, stack: Stack) -> list[Finding]:
     out: list[Finding] = []
+    scratch_workload: bool | None = None  # decided on the first emptyDir
     mounts: dict[str, str] = {}
     for _trail, value in walk(doc.data):
         if isinstance(value, dict) and "mountPath" in value and "name" in value:
@@ -39,6 +54,10 @@ def hostpath_and_emptydir(ctx: Context, doc: Document, stack: Stack) -> list[Fin
         where = " ".join([name, *paths])
         if kind == "emptyDir" and (SCRATCH.search(where) or not DATA_MOUNT.search(where)):
             continue
+        if kind == "emptyDir":
+            scratch_workload = _build_worker(doc, stack) if scratch_workload is None else scratch_workload
+            if scratch_workload:
+                continue
         mounted = ", ".join(p for p in paths if p) or "no mount path"
         article = "an" if kind == "emptyDir" else "a"
         out.append(
