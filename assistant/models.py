@@ -26,6 +26,7 @@ Category = Literal[
     "convention",
     "privileged",
     "duplicate-key",
+    "breaks-dependants",
 ]
 CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 SEVERITY_ORDER: dict[str, int] = {"blocker": 3, "major": 2, "minor": 1, "info": 0}

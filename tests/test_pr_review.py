@@ -449,8 +449,9 @@ def test_scratch_volumes_of_build_workers_and_old_lines_of_an_edited_file_are_no
     repo = tmp_path / "repo"
     (repo / "apps" / "app").mkdir(parents=True)
     volumes = ["      volumes:", "        - name: data", "          emptyDir: {}"]
-    old = ["apiVersion: apps/v1", "kind: Deployment", "metadata:", "  name: app", "spec:", "  template:", "    spec:",
-           "      containers:", "        - name: app", "          image: ghcr.io/example/app:1.0.0", *volumes]  # fmt: skip
+    old = ["apiVersion: apps/v1", "kind: Deployment", "metadata:", "  name: app", "spec:", "  template:",
+           "    spec:", "      containers:", "        - name: app", "          image: ghcr.io/example/app:1.0.0",
+           *volumes]  # fmt: skip
     (repo / "apps" / "app" / "deployment.yaml").write_text("\n".join(old) + "\n")
     settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
 
@@ -468,3 +469,60 @@ def test_scratch_volumes_of_build_workers_and_old_lines_of_an_edited_file_are_no
         "+          image: ghcr.io/example/app:1.1.0\n"
     )
     assert ephemeral(bump) == []
+
+
+DEPENDANTS_REPO = {
+    "storage/kustomization.yaml": "resources:\n  - storageclass.yaml\n  - unused-class.yaml\n",
+    "storage/storageclass.yaml": "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: fast\n"
+    "provisioner: rbd.csi.ceph.com\n",
+    "storage/unused-class.yaml": "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: spare\n"
+    "provisioner: rbd.csi.ceph.com\n",
+    "apps/kustomization.yaml": "resources:\n  - ./volsync\n  - ./wiki\n",
+    "apps/volsync/helmrelease.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n"
+    "  name: volsync\nspec:\n  chart:\n    spec:\n      chart: volsync\n",
+    "apps/wiki/pvc.yaml": "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: wiki\nspec:\n"
+    "  storageClassName: fast\n",
+    "apps/wiki/replicationsource.yaml": "apiVersion: volsync.backube/v1alpha1\nkind: ReplicationSource\n"
+    "metadata:\n  name: wiki\nspec:\n  sourcePVC: wiki\n",
+}
+
+
+def _deletion(path: str, text: str) -> str:
+    lines = text.splitlines()
+    body = "".join(f"-{line}\n" for line in lines)
+    head = f"diff --git a/{path} b/{path}\ndeleted file mode 100644\n--- a/{path}\n+++ /dev/null\n"
+    return f"{head}@@ -1,{len(lines)} +0,0 @@\n{body}"
+
+
+def test_removing_a_piece_others_still_use_names_them(tmp_path: Path) -> None:
+    from tests.conftest import write_tree
+
+    repo = write_tree(tmp_path / "repo", DEPENDANTS_REPO)
+    settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
+
+    def broken(patch: str) -> list[tuple[str, str, int | None, str]]:
+        verdict = review_pr(parse_diff(patch, "t", repo), settings, repo=repo)
+        return [(f.severity, f.location.path, f.location.line, f.message) for f in verdict.findings
+                if f.category == "breaks-dependants" and f.location]  # fmt: skip
+
+    # a StorageClass still claimed: major on the deleted file, naming the claim and the kustomization listing it
+    [(severity, path, line, message)] = broken(
+        _deletion("storage/storageclass.yaml", DEPENDANTS_REPO["storage/storageclass.yaml"])
+    )
+    assert (severity, path, line) == ("major", "storage/storageclass.yaml", 1)
+    assert "apps/wiki/pvc.yaml:6" in message and "storage/kustomization.yaml:2" in message
+    # the operator switched off in its kustomization while a ReplicationSource of its API group remains
+    off = (
+        "diff --git a/apps/kustomization.yaml b/apps/kustomization.yaml\n--- a/apps/kustomization.yaml\n"
+        "+++ b/apps/kustomization.yaml\n@@ -1,3 +1,3 @@\n resources:\n-  - ./volsync\n+  # - ./volsync\n   - ./wiki\n"
+    )
+    [(severity, path, line, message)] = broken(off)
+    assert (severity, path, line) == ("major", "apps/kustomization.yaml", 2)
+    assert "apps/wiki/replicationsource.yaml:1" in message
+    # a class nothing claims, unlisted in the same change, breaks nothing
+    unused = _deletion("storage/unused-class.yaml", DEPENDANTS_REPO["storage/unused-class.yaml"]) + (
+        "diff --git a/storage/kustomization.yaml b/storage/kustomization.yaml\n--- a/storage/kustomization.yaml\n"
+        "+++ b/storage/kustomization.yaml\n@@ -1,3 +1,2 @@\n"
+        " resources:\n   - storageclass.yaml\n-  - unused-class.yaml\n"
+    )
+    assert broken(unused) == []

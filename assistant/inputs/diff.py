@@ -36,6 +36,13 @@ class ChangedFile:
     new_text: str | None = None  # the whole new file when it can be known
     partial_text: str = ""  # the new side of the hunks, when the whole file cannot be known
     source_path: str | None = None
+    # each removed line: (where it was, as a line number of the new file: the line that now follows it; its text)
+    removed_lines: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def old_text(self) -> str:
+        """A deleted file's content, from the diff's removed lines."""
+        return "\n".join(text for _, text in self.removed_lines)
 
 
 @dataclass
@@ -127,9 +134,14 @@ def _apply(base: str, patched: Any) -> str | None:
     def holds(start: int, want: list[str]) -> bool:
         return lines[max(start - 1, 0) : max(start - 1, 0) + len(want)] == want
 
-    if all(holds(h.target_start, _side(h, new=True)) for h in patched):
+    is_new = all(holds(h.target_start, _side(h, new=True)) for h in patched)
+    is_old = all(holds(h.source_start, _side(h, new=False)) for h in patched)
+    # both when one side is the other's prefix (lines removed at the end): the base holds the longer side
+    if is_new and is_old:
+        is_new = sum(len(_side(h, new=True)) for h in patched) >= sum(len(_side(h, new=False)) for h in patched)
+    if is_new:
         return base
-    if not all(holds(h.source_start, _side(h, new=False)) for h in patched):
+    if not is_old:
         return None
     out: list[str] = []
     pos = 0
@@ -142,6 +154,19 @@ def _apply(base: str, patched: Any) -> str | None:
                 out.append(line.value.rstrip("\n"))
     out.extend(lines[pos:])
     return "\n".join(out)
+
+
+def _removed(patched: Any) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    for hunk in patched:
+        # a hunk that only removes names the line before the gap (`+4,0`): the line now after it is the next one
+        position = hunk.target_start + 1 if hunk.target_length == 0 else max(hunk.target_start, 1)
+        for line in hunk:
+            if line.is_removed:
+                out.append((position, line.value.rstrip("\n")))
+            else:
+                position += 1
+    return out
 
 
 def parse_diff(text: str, ref: str, repo: Path | None = None, title: str = "", body: str = "") -> PullRequest:
@@ -185,7 +210,7 @@ def parse_diff(text: str, ref: str, repo: Path | None = None, title: str = "", b
             if source != path and not pf.is_added_file
             else "modified"
         )
-        cf = ChangedFile(path=path, status=status, source_path=source)
+        cf = ChangedFile(path=path, status=status, source_path=source, removed_lines=_removed(pf))
         if status == "removed":
             pr.files.append(cf)
             continue

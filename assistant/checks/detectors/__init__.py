@@ -15,6 +15,7 @@ from assistant.checks.detectors import (
     cloud,
     conventions,
     databases,
+    dependants,
     exposure,
     modules,
     observability,
@@ -72,6 +73,7 @@ REVIEW_DETECTORS: list[tuple[str, ReviewCheck]] = [
     ("tool-overlap", overlaps.tool_overlaps),
     ("untested-module", modules.untested_modules),
     ("broken-convention", conventions.broken_conventions),
+    ("removed-while-used", dependants.removed_while_used),
 ]
 
 
