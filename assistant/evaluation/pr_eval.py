@@ -144,6 +144,42 @@ def score_prs(labels: PRLabels, prs_dir: Path, repo: Path, settings: Settings, k
     )
 
 
+class MutantScore(BaseModel):
+    mutants: int
+    caught: int  # the planted finding raised in its category at its file and line, at any severity
+    verdict_accuracy: float
+    false_majors: int
+    missed: list[str]  # "patch category@path:line" of each planted finding not caught
+
+
+def score_mutants(
+    labels: PRLabels, mutants_dir: Path, repo: Path, settings: Settings, knowledge: Knowledge
+) -> MutantScore:
+    """Mutants (evals/prs/mutants/): real changes with one planted hazard each, caught only at the planted line."""
+    from assistant.pr_review import review_pr
+
+    caught = right = false_majors = 0
+    missed: list[str] = []
+    for label in labels.prs:
+        patch = mutants_dir / label.patch
+        verdict = review_pr(parse_diff(patch.read_text(), patch.name, repo), settings, repo=repo, knowledge=knowledge)
+        raised = {(f.category, f.location.path, f.location.line) for f in verdict.findings if f.location}
+        for want in label.findings:
+            if (want.category, want.path, want.line) in raised:
+                caught += 1
+            else:
+                missed.append(f"{label.patch} {want.category}@{want.path}:{want.line}")
+        right += verdict.verdict == label.verdict
+        false_majors += len(outcome(label, verdict).false_majors)
+    return MutantScore(
+        mutants=len(labels.prs),
+        caught=caught,
+        verdict_accuracy=right / max(len(labels.prs), 1),
+        false_majors=false_majors,
+        missed=missed,
+    )
+
+
 def score_spread(pairs: list[tuple[str, int]]) -> dict[str, str]:
     """Per expected verdict: how many cases, and their scores' min / median / max."""
     out: dict[str, str] = {}
