@@ -526,3 +526,37 @@ def test_removing_a_piece_others_still_use_names_them(tmp_path: Path) -> None:
         " resources:\n   - storageclass.yaml\n-  - unused-class.yaml\n"
     )
     assert broken(unused) == []
+
+
+def test_a_literal_credential_is_found_where_it_is_written_and_follows_the_house(tmp_path: Path) -> None:
+    from tests.conftest import write_tree
+
+    house = "users:\n  - name: admin\n    passwd: $6$salt$Hash0123\n"
+    repo = write_tree(tmp_path / "repo", {"hosts/a/user-data": house})
+    settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
+
+    def literals(path: str, lines: list[str]) -> list[tuple[str, int | None]]:
+        body = "".join(f"+{line}\n" for line in lines)
+        head = f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
+        patch = f"{head}@@ -0,0 +1,{len(lines)} @@\n{body}"
+        verdict = review_pr(parse_diff(patch, "t", repo), settings, repo=repo)
+        return [(f.severity, f.location.line if f.location else None) for f in verdict.findings
+                if f.category == "secret-in-git"]  # fmt: skip
+
+    # chart values, Terraform and a pod's env: a literal is major at its line
+    assert literals("apps/x/values.yaml", ["mailer:", "  HOST: smtp.example.com", '  PASSWD: "7kq2m9xv4bth8wzc"']) == [
+        ("major", 3)
+    ]
+    assert literals("tf/vm.tf", ['resource "x" "y" {', '  cipassword = "Xc4d!Srv-Test#2024"', "}"]) == [("major", 2)]
+    env = ["env:", "  - name: DB_PASSWORD", '    value: "Wq7!n8n-2026"']
+    assert literals("apps/x/deploy.yaml", env) == [("major", 3)]
+    # references, tags, types and secret names are not credentials
+    refs = [
+        "api_key: !env_var SONARR_API_KEY", "password: ${DB_PASSWORD}", "TS_KUBE_SECRET: tailscale",
+        "existingSecretPassword: app-db-2", "token: changeme", "passwordSecretRef: db-creds-1",
+    ]  # fmt: skip
+    assert literals("apps/x/values.yaml", refs) == []
+    assert literals("tf/variables.tf", ['variable "p" {', "  password = string", "}"]) == []
+    # the repo already commits the same key as a literal in a file of the same name: a question, not a major
+    other = ["users:", "  - name: admin", "    passwd: $6$salt$Other0456"]
+    assert literals("hosts/b/user-data", other) == [("minor", 3)]

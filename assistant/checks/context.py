@@ -20,6 +20,7 @@ from assistant.reasoning.redaction import redact
 YAML = re.compile(r"\.ya?ml$")
 TEMPLATED = re.compile(r"\$\{[^}]+\}|\{\{.*\}\}")
 SCRATCH = re.compile(r"cache|tmp|temp|scratch|run|sock|shm|transcode|thumb|dev|log", re.I)
+CONFIG_FILES = re.compile(r"\.(?:tf|tfvars|hcl|env|ini|conf|toml)$|(?:^|/)(?:user-data|\.env[\w.-]*)$")
 MAX_YAML_BYTES = 512_000  # a changed manifest larger than this is parsed one document at a time
 
 
@@ -37,6 +38,7 @@ class Context:
     pr: PullRequest
     docs: list[Document] = field(default_factory=list)
     repo_texts: dict[str, str] = field(default_factory=dict)
+    config_texts: dict[str, str] = field(default_factory=dict)  # the repo's Terraform, env and config files
     repo_parsed: dict[str, list[Document]] = field(default_factory=dict)  # repo files parsed so far, by path
     malformed: list[str] = field(default_factory=list)
     repo_root: Path = Path(".")
@@ -100,6 +102,8 @@ def build_context(pr: PullRequest, repo: Path | None) -> Context:
                 continue
             if YAML.search(file.path) or file.path.endswith((".md", ".tftest.hcl")):
                 ctx.repo_texts[file.path] = file.text
+            elif CONFIG_FILES.search(file.path):
+                ctx.config_texts[file.path] = file.text
     return ctx
 
 

@@ -33,6 +33,7 @@ class ChangedFile:
     path: str
     status: str  # added | modified | removed | renamed
     added_lines: set[int] = field(default_factory=set)  # line numbers in the new file
+    new_side: dict[int, str] = field(default_factory=dict)  # the hunks' added and context lines, by new line number
     new_text: str | None = None  # the whole new file when it can be known
     partial_text: str = ""  # the new side of the hunks, when the whole file cannot be known
     source_path: str | None = None
@@ -216,6 +217,8 @@ def parse_diff(text: str, ref: str, repo: Path | None = None, title: str = "", b
             continue
         for hunk in pf:
             for line in hunk:
+                if line.target_line_no and (line.is_added or line.is_context):
+                    cf.new_side[line.target_line_no] = line.value.rstrip("\n")
                 if line.is_added and line.target_line_no:
                     cf.added_lines.add(line.target_line_no)
         if pf.is_added_file:

@@ -74,6 +74,7 @@ REVIEW_DETECTORS: list[tuple[str, ReviewCheck]] = [
     ("untested-module", modules.untested_modules),
     ("broken-convention", conventions.broken_conventions),
     ("removed-while-used", dependants.removed_while_used),
+    ("literal-credential", secrets.literal_credentials),
 ]
 
 
