@@ -560,3 +560,25 @@ def test_a_literal_credential_is_found_where_it_is_written_and_follows_the_house
     # the repo already commits the same key as a literal in a file of the same name: a question, not a major
     other = ["users:", "  - name: admin", "    passwd: $6$salt$Other0456"]
     assert literals("hosts/b/user-data", other) == [("minor", 3)]
+
+
+def test_a_raw_listener_on_the_internet_facing_gateway_is_exposure(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
+
+    def exposure(name: str, protocol: str) -> list[tuple[str, int | None]]:
+        lines = ["apiVersion: gateway.networking.k8s.io/v1", "kind: Gateway", "metadata:", f"  name: {name}",
+                 "spec:", "  listeners:", "    - name: extra", f"      protocol: {protocol}",
+                 "      port: 22"]  # fmt: skip
+        patch = POD_PATCH.replace("deployment.yaml", "gateway.yaml").format(
+            app="gw", n=len(lines), lines="".join(f"+{line}\n" for line in lines)
+        )
+        verdict = review_pr(parse_diff(patch, "t", repo), settings, repo=repo)
+        return [(f.severity, f.location.line if f.location else None) for f in verdict.findings
+                if f.category == "network-exposure"]  # fmt: skip
+
+    assert exposure("public", "TCP") == [("major", 7)]
+    assert exposure("envoy-external", "UDP") == [("major", 7)]
+    assert exposure("envoy-internal", "TCP") == []  # the LAN's gateway
+    assert exposure("public", "HTTPS") == []  # HTTP(S) on the public gateway is the house's way in

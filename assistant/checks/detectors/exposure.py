@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assistant.checks.context import YAML, Context, finding, line_of
+from assistant.checks.context import YAML, Context, finding, get, line_of
 from assistant.inputs.manifests import Document, walk
 from assistant.models import Finding
 from assistant.stack.view import Stack
@@ -120,3 +120,41 @@ def profile_convention(ctx: Context) -> bool:
         YAML.search(rel) and "kind: Namespace" in text and re.search(r"network-policy[\w./-]*/profile", text)
         for rel, text in ctx.repo_texts.items()
     )
+
+
+PUBLIC_WORDS = {"public", "external", "internet", "wan", "edge"}
+RAW_PROTOCOLS = {"TCP", "UDP"}
+
+
+def _public(doc: Document) -> bool:
+    """A Gateway named or filed as the internet-facing one (`public`, `envoy-external`, `gateway-public.yaml`)."""
+    words = set(re.split(r"[^a-z0-9]+", f"{doc.name} {Path(doc.path).stem}".lower()))
+    return bool(words & PUBLIC_WORDS)
+
+
+def public_raw_listener(ctx: Context, doc: Document, stack: Stack) -> list[Finding]:
+    """A raw TCP or UDP listener (or TLS passthrough) the change adds to an internet-facing Gateway: the service
+    behind it answers the whole internet with no HTTP layer for auth, rate limits or WAF rules."""
+    listeners = doc.data.get("spec", {}).get("listeners") if isinstance(doc.data.get("spec"), dict) else None
+    if not isinstance(listeners, list) or not _public(doc):
+        return []
+    out = []
+    for i, listener in enumerate(listeners):
+        if not isinstance(listener, dict):
+            continue
+        protocol = str(listener.get("protocol", "")).upper()
+        passthrough = protocol == "TLS" and str(get(listener, "tls", "mode")).lower() == "passthrough"
+        line = line_of(doc, ("spec", "listeners", str(i), "name")) or line_of(doc, ("spec", "listeners", str(i)))
+        if (protocol in RAW_PROTOCOLS or passthrough) and ctx.adds(doc, line):
+            what = "TLS passthrough" if passthrough else f"raw {protocol}"
+            out.append(
+                finding(
+                    "network-exposure",
+                    f"public-listener:{doc.path}:{listener.get('name')}",
+                    f"Gateway {doc.name} faces the internet and gets a {what} listener "
+                    f"{listener.get('name', '')} on port {listener.get('port', '?')}: the service behind it answers "
+                    "the whole internet with no HTTP layer for auth or rate limits.",
+                    ctx.location(doc, line),
+                )
+            )
+    return out
