@@ -582,3 +582,22 @@ def test_a_raw_listener_on_the_internet_facing_gateway_is_exposure(tmp_path: Pat
     assert exposure("envoy-external", "UDP") == [("major", 7)]
     assert exposure("envoy-internal", "TCP") == []  # the LAN's gateway
     assert exposure("public", "HTTPS") == []  # HTTP(S) on the public gateway is the house's way in
+
+
+def test_a_replicated_store_scaled_below_three_members_is_a_question(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
+
+    def quorum(lines: list[str]) -> list[tuple[str, int | None]]:
+        patch = POD_PATCH.replace("deployment.yaml", "values.yaml").format(
+            app="store", n=len(lines), lines="".join(f"+{line}\n" for line in lines)
+        )
+        verdict = review_pr(parse_diff(patch, "t", repo), settings, repo=repo)
+        return [(f.severity, f.location.line if f.location else None) for f in verdict.findings
+                if f.category == "single-instance"]  # fmt: skip
+
+    assert quorum(["cephClusterSpec:", "  mon:", "    count: 1"]) == [("minor", 3)]
+    assert quorum(["loki:", "  write:", "    replicas: 2"]) == [("minor", 3)]
+    assert quorum(["cephClusterSpec:", "  mon:", "    count: 3"]) == []
+    assert quorum(["controllers:", "  app:", "    replicas: 1"]) == []  # a stateless app's one replica is not a store

@@ -61,6 +61,7 @@ DOCUMENT_DETECTORS: list[Detector] = [
     Detector("image-tag", versions.images),
     Detector("cnpg-single-instance", databases.single_instance, _kinds("Cluster")),
     Detector("cnpg-no-backup", databases.no_backup, _kinds("Cluster")),
+    Detector("below-quorum", databases.below_quorum),
     Detector("hostpath-emptydir", storage.hostpath_and_emptydir),
     Detector("cloud-host", cloud.cloud_hosts),
     Detector("bundled-subchart", overlaps.bundled_subcharts),
