@@ -115,3 +115,32 @@ def test_conventions_of_the_corpus_repos(name: str) -> None:
     score = score_repo(repo, PROJECT / f"evals/conventions/{name}.conventions.yaml")
     assert score.recall >= CONVENTION_FLOORS[name], score.missed
     assert score.false_strong == 0, score.wrong  # never a convention held by < 80% reported as strong
+
+
+def test_a_new_unit_without_the_house_backup_is_major_at_its_claim(tmp_path: Path) -> None:
+    from assistant.config import Settings
+    from assistant.inputs.diff import parse_diff
+    from assistant.pr_review import review_pr
+
+    apps = ["radarr", "sonarr", "bazarr", "prowlarr", "sabnzbd"]
+    files = {f"apps/{a}/app/helmrelease.yaml": RELEASE.format(name=a) for a in apps}
+    files |= {f"apps/{a}/app/backup.yaml": BACKUP.format(name=a) for a in apps}
+    repo = write_tree(tmp_path / "repo", files)
+    settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
+
+    def convention(name: str, backup: bool) -> list[tuple[str, str, int | None]]:
+        new = {f"apps/{name}/app/helmrelease.yaml": RELEASE.format(name=name)}
+        if backup:
+            new[f"apps/{name}/app/backup.yaml"] = BACKUP.format(name=name)
+        patch = "".join(
+            f"diff --git a/{p} b/{p}\nnew file mode 100644\n--- /dev/null\n+++ b/{p}\n"
+            f"@@ -0,0 +1,{len(t.splitlines())} @@\n" + "".join(f"+{line}\n" for line in t.splitlines())
+            for p, t in new.items()
+        )
+        verdict = review_pr(parse_diff(patch, "t", repo), settings, repo=repo)
+        return [(f.severity, f.location.path, f.location.line) for f in verdict.findings
+                if f.category == "convention" and f.location]  # fmt: skip
+
+    # the claim is the chart's `existingClaim:` line (19 of the release), and losing data is a change to ask for
+    assert convention("lidarr", backup=False) == [("major", "apps/lidarr/app/helmrelease.yaml", 19)]
+    assert convention("readarr", backup=True) == []

@@ -3,18 +3,52 @@ that support as evidence. Only new units: a convention is learnt from the repo b
 
 from __future__ import annotations
 
-from assistant.checks.context import Context, finding
+import re
+
+from assistant.checks.context import YAML, Context, finding
+from assistant.inputs.diff import ChangedFile
 from assistant.inputs.repo_files import RepoFile
-from assistant.models import Finding
+from assistant.models import Finding, Location
 from assistant.stack.conventions import breaks, mine
 from assistant.stack.view import Stack
+
+DATA_AT_RISK = {"backup"}  # a broken convention that loses data is a change to ask for; the rest are questions
+_CLAIM = [
+    re.compile(r"^\s*kind:\s*PersistentVolumeClaim\b"),
+    re.compile(r"^\s*(?:type:\s*persistentVolumeClaim|volumeClaimTemplates:|existingClaim:)"),
+]
+
+
+def _claim_line(files: list[ChangedFile]) -> Location | None:
+    """Where the new unit claims its volume: a PersistentVolumeClaim, else a chart's claim in values."""
+    for pattern in _CLAIM:
+        for f in files:
+            for number, line in enumerate((f.new_text or "").split("\n"), 1):
+                if pattern.match(line) and number in f.added_lines:
+                    return Location(path=f.path, line=number)
+    return None
+
+
+def _bases(ctx: Context) -> list[RepoFile]:
+    """The repo's own version of the files the change edits: a central file (a ResourceSet listing every app, a
+    backup schedule) holds the house's units too."""
+    out: list[RepoFile] = []
+    for f in ctx.pr.files:
+        base = ctx.repo_root / (f.source_path or f.path)
+        if f.status == "added" or not YAML.search(f.path) or not base.is_file() or base.is_symlink():
+            continue
+        try:
+            out.append(RepoFile(f.source_path or f.path, base.read_text(encoding="utf-8"), ""))
+        except (OSError, UnicodeDecodeError):
+            continue
+    return out
 
 
 def broken_conventions(ctx: Context, stack: Stack) -> list[Finding]:
     added = [f for f in ctx.pr.reviewed if f.status == "added" and f.new_text is not None]
     if not added or not ctx.repo_texts:
         return []
-    repo_files = [RepoFile(path, text, "") for path, text in ctx.repo_texts.items()]
+    repo_files = [RepoFile(path, text, "") for path, text in ctx.repo_texts.items()] + _bases(ctx)
     report = mine(ctx.repo_root, repo_files)
     if not report.strong():
         return []
@@ -28,8 +62,11 @@ def broken_conventions(ctx: Context, stack: Stack) -> list[Finding]:
             f.path.startswith(inside) for f in changed
         ):
             continue  # the unit was there before: only a new unit is measured against the house
-        first = next((f for f in added if f.path.startswith(unit.path + "/")), None)
-        location = ctx.nearest(first.path, None) if first is not None else None
+        own = {path for path, _ in unit.docs}  # a ResourceSet input's values file lives elsewhere
+        files = [f for f in ctx.pr.reviewed if f.path.startswith(inside) or f.path in own]
+        location = (_claim_line(files) if convention.id == "backup" else None) or (
+            ctx.nearest(files[0].path, None) if files else None
+        )
         examples = ", ".join(convention.evidence[:2])
         out.append(
             finding(
@@ -39,6 +76,7 @@ def broken_conventions(ctx: Context, stack: Stack) -> list[Finding]:
                 f"({convention.share:.0%}).",
                 location,
                 suggestion=f"Follow the house convention as {examples} do." if examples else None,
+                severity="major" if convention.id in DATA_AT_RISK else None,
             )
         )
     return out
