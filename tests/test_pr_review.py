@@ -411,6 +411,11 @@ def test_privileged_settings_are_found_at_their_line_and_follow_the_house(tmp_pa
     assert [sev for sev, _, _ in vpn] == ["minor"] and "apps/wireguard/values.yaml" in vpn[0][2]
     # the same pod without the settings has no finding
     assert found(_pod("plain", "ghcr.io/example/app:1.0.0", [])) == []
+    # a monitoring stack's busybox helper with hostPID is no precedent for a game server that also runs busybox
+    (repo / "apps" / "monitoring.yaml").write_text("hostPID: true\nsidecar:\n  image: busybox:1.38.0\n")
+    game = found(_pod("game", "ghcr.io/example/game:1.0.0", ["          hostPID: true", "        - name: helper",
+                                                                "          image: busybox:1.38.0"]))  # fmt: skip
+    assert [sev for sev, _, _ in game] == ["major"]
 
 
 def test_a_key_written_twice_is_found_at_both_lines(tmp_path: Path) -> None:

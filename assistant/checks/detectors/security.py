@@ -46,12 +46,21 @@ def _settings(trail: tuple[str, ...], value: Any) -> list[tuple[str, str]]:
     return out
 
 
+# general-purpose base images run as helpers by every kind of workload: sharing one says nothing of what runs
+UTILITY_IMAGES = {
+    "busybox", "alpine", "ubuntu", "debian", "bash", "curl", "kubectl", "os-shell", "bitnami-shell", "python", "node",
+    "golang", "jq", "yq", "git", "wget", "netshoot", "toolbox", "k8s-sidecar", "pause",
+}  # fmt: skip
+
+
 def _images(doc: Document) -> set[str]:
-    return {
+    """The image names of the workload itself (init containers and utility images left out)."""
+    names = {
         str(v).split("@")[0].split(":")[0].rsplit("/", 2)[-1]
         for t, v in walk(doc.data)
-        if t and t[-1] in ("image", "repository") and isinstance(v, str)
+        if t and t[-1] in ("image", "repository") and isinstance(v, str) and "initContainers" not in t
     }
+    return names - UTILITY_IMAGES
 
 
 def _precedent(ctx: Context, setting: str, images: set[str], stack: Stack) -> str | None:
@@ -62,7 +71,7 @@ def _precedent(ctx: Context, setting: str, images: set[str], stack: Stack) -> st
     for rel, text in ctx.repo_texts.items():
         if needle.lower() not in text.lower() and not (needle.startswith("the container") and _SOCKET.search(text)):
             continue
-        names = {m.group(1).rsplit("/", 1)[-1] for m in _IMAGE.finditer(text)}
+        names = {m.group(1).rsplit("/", 1)[-1] for m in _IMAGE.finditer(text)} - UTILITY_IMAGES
         if names & images or (roles and _roles(names, stack) & roles):
             return rel
     return None
