@@ -606,3 +606,31 @@ def test_a_replicated_store_scaled_below_three_members_is_a_question(tmp_path: P
     assert quorum(["loki:", "  write:", "    replicas: 2"]) == [("minor", 3)]
     assert quorum(["cephClusterSpec:", "  mon:", "    count: 3"]) == []
     assert quorum(["controllers:", "  app:", "    replicas: 1"]) == []  # a stateless app's one replica is not a store
+
+
+def _route(name: str, gateway: str) -> str:
+    return (f"apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: {name}\nspec:\n"
+            f"  parentRefs:\n    - name: {gateway}\n")  # fmt: skip
+
+
+def test_a_route_made_public_where_the_house_keeps_apps_inside_is_a_question(tmp_path: Path) -> None:
+    from tests.conftest import write_tree
+
+    gateway = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: {}\nspec:\n  listeners:\n"
+    gateways = {f"net/{g}.yaml": gateway.format(g) + "    - name: https\n" for g in ("external", "internal")}
+
+    def public(apps_public: int) -> list[tuple[str, int | None]]:
+        apps = {f"apps/a{i}/route.yaml": _route(f"a{i}", "external" if i < apps_public else "internal")
+                for i in range(6)}  # fmt: skip
+        repo = write_tree(tmp_path / f"repo{apps_public}", {**gateways, **apps})
+        lines = _route("wiki", "external").splitlines()
+        patch = POD_PATCH.replace("deployment.yaml", "route.yaml").format(
+            app="wiki", n=len(lines), lines="".join(f"+{line}\n" for line in lines)
+        )
+        settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
+        verdict = review_pr(parse_diff(patch, "t", repo), settings, repo=repo)
+        return [(f.severity, f.location.line if f.location else None) for f in verdict.findings
+                if f.category == "network-exposure"]  # fmt: skip
+
+    assert public(apps_public=1) == [("minor", 7)]  # 1 of 6 public: is this one meant for the internet?
+    assert public(apps_public=4) == []  # public is the house's norm

@@ -57,6 +57,7 @@ DOCUMENT_DETECTORS: list[Detector] = [
     Detector("values-service-type", exposure.service_type_in_values, _kinds("", "HelmRelease")),
     Detector("host-network", exposure.host_network),
     Detector("public-raw-listener", exposure.public_raw_listener, _kinds("Gateway")),
+    Detector("newly-public", exposure.newly_public, _kinds("HTTPRoute", "Ingress", "", "HelmRelease")),
     Detector("chart-version", versions.chart_version, _kinds("HelmRelease")),
     Detector("image-tag", versions.images),
     Detector("cnpg-single-instance", databases.single_instance, _kinds("Cluster")),

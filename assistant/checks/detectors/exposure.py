@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assistant.checks.context import YAML, Context, finding, get, line_of
+from assistant.checks.context import YAML, Context, finding, get, line_of, repo_documents
 from assistant.inputs.manifests import Document, walk
 from assistant.models import Finding
 from assistant.stack.view import Stack
@@ -158,3 +158,69 @@ def public_raw_listener(ctx: Context, doc: Document, stack: Stack) -> list[Findi
                 )
             )
     return out
+
+
+_TUNNEL = re.compile(r"tunnel|cloudflared|argotunnel", re.I)
+
+
+def _public_mark(trail: tuple[str, ...], value: str, public_gateways: set[str]) -> bool:
+    key = trail[-1]
+    if "parentRefs" in trail and key == "name":
+        return value in public_gateways
+    if key.endswith("external-dns.alpha.kubernetes.io/target"):
+        return bool(_TUNNEL.search(value))
+    return key.endswith("cloudflare-proxied") and value.lower() == "true"
+
+
+def _public_marks(doc: Document, public_gateways: set[str]) -> list[tuple[str, ...]]:
+    """The trails that make a route or Ingress reachable from the internet: a parentRef to an internet-facing
+    Gateway, an external-dns target on a tunnel, Cloudflare's proxy switched on."""
+    return [
+        trail
+        for trail, value in walk(doc.data)
+        if trail and isinstance(value, (str, bool)) and _public_mark(trail, str(value), public_gateways)
+    ]
+
+
+def _routes(docs: list[Document]) -> list[Document]:
+    routed = ("HTTPRoute", "Ingress")
+    return [d for d in docs if d.kind in routed or (d.kind in ("", "HelmRelease") and _has_ingress(d))]
+
+
+def _has_ingress(doc: Document) -> bool:
+    return any(t and t[-1] == "ingress" and isinstance(v, dict) for t, v in walk(doc.data))
+
+
+def _public_gateways(ctx: Context) -> set[str]:
+    gateways = [*ctx.docs, *repo_documents(ctx, "kind: Gateway", r"listeners:")]
+    return {d.name for d in gateways if d.kind == "Gateway" and _public(d)}
+
+
+def newly_public(ctx: Context, doc: Document, stack: Stack) -> list[Finding]:
+    """A route or Ingress the change makes reachable from the internet, where the house keeps most apps inside (under
+    half of its routes public): a question, since whether the app has its own login is not in the manifests. Where
+    public is the norm, nothing."""
+    if doc not in _routes([doc]):
+        return []
+    gateways = _public_gateways(ctx)
+    marks = [t for t in _public_marks(doc, gateways) if ctx.adds(doc, line_of(doc, t))]
+    if not marks:
+        return []
+    repo_routes = [d for d in _routes(repo_documents(ctx, "", r"(?m)kind:\s*(?:HTTPRoute|Ingress)\b|^\s*ingress:"))
+                   if d.path not in {x.path for x in ctx.docs}]  # fmt: skip
+    public = [d for d in repo_routes if _public_marks(d, gateways)]
+    if len(repo_routes) < 5 or len(public) / len(repo_routes) >= 0.5:
+        return []
+    names = ", ".join(sorted({Path(d.path).parent.name for d in public})[:4]) or "none"
+    line = line_of(doc, marks[0])
+    return [
+        finding(
+            "network-exposure",
+            f"public:{doc.path}",
+            f"{doc.name or Path(doc.path).parent.name} becomes reachable from the internet ({marks[0][-1]}), where "
+            f"this repo keeps {len(public)} of {len(repo_routes)} routes public ({names}): does it have its own login, "
+            "or should it stay inside?",
+            ctx.location(doc, line),
+            severity="minor",
+        )
+    ]
