@@ -634,3 +634,50 @@ def test_a_route_made_public_where_the_house_keeps_apps_inside_is_a_question(tmp
 
     assert public(apps_public=1) == [("minor", 7)]  # 1 of 6 public: is this one meant for the internet?
     assert public(apps_public=4) == []  # public is the house's norm
+
+
+def test_hand_steps_in_set_up_scripts_and_comments(tmp_path: Path) -> None:
+    from tests.conftest import write_tree
+
+    external = "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: {name}\n"
+    apps = [f"a{i}" for i in range(5)]
+    files = {f"apps/{a}/helmrelease.yaml": RELEASE_WITH_SECRET.format(name=a) for a in apps}
+    files |= {f"apps/{a}/externalsecret.yaml": external.format(name=a) for a in apps}
+    repo = write_tree(tmp_path / "repo", files)
+    settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
+
+    def steps(path: str, lines: list[str]) -> list[tuple[str, int | None]]:
+        body = "".join(f"+{line}\n" for line in lines)
+        head = f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
+        verdict = review_pr(parse_diff(f"{head}@@ -0,0 +1,{len(lines)} @@\n{body}", "t", repo), settings, repo=repo)
+        return [(f.severity, f.location.line if f.location else None) for f in verdict.findings
+                if f.category == "manual-steps"]  # fmt: skip
+
+    script = ["#!/bin/bash", "trap 'kubectl delete pod x' EXIT", 'kubectl --context "$C" run x --image=busybox']
+    assert steps("scripts/setup-media-folders.sh", script) == [("major", 3)]
+    assert steps("scripts/dr-exercise.sh", script) == []  # a drill, not a set-up
+    # a credential made by hand where every unit keeps its secrets in git: major; another hand step: a question
+    secret = ["values:", "  # the key lives in Secret app-llm, created imperatively, never committed here", "  a: 1"]
+    assert steps("apps/a0/values.yaml", secret) == [("major", 2)]
+    accounts = ["values:", "  # accounts for CI are created manually in the UI", "  a: 1"]
+    assert steps("apps/a1/values.yaml", accounts) == [("minor", 2)]
+
+
+RELEASE_WITH_SECRET = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: {name}
+spec:
+  values:
+    controllers:
+      {name}:
+        containers:
+          app:
+            image:
+              repository: ghcr.io/example/{name}
+              tag: 1.0.0
+            envFrom:
+              - secretRef:
+                  name: {name}-secret
+"""

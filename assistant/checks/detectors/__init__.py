@@ -17,6 +17,7 @@ from assistant.checks.detectors import (
     databases,
     dependants,
     exposure,
+    manual,
     modules,
     observability,
     overlaps,
@@ -78,6 +79,7 @@ REVIEW_DETECTORS: list[tuple[str, ReviewCheck]] = [
     ("broken-convention", conventions.broken_conventions),
     ("removed-while-used", dependants.removed_while_used),
     ("literal-credential", secrets.literal_credentials),
+    ("hand-steps", manual.hand_steps),
 ]
 
 
