@@ -681,3 +681,22 @@ spec:
               - secretRef:
                   name: {name}-secret
 """
+
+
+def test_a_compose_mount_of_a_config_file_git_does_not_hold_is_state_outside_git(tmp_path: Path) -> None:
+    from tests.conftest import write_tree
+
+    repo = write_tree(tmp_path / "repo", {"wiki/config/committed.yml": "a: 1\n"})
+    settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
+    mounts = ["./data:/var/lib/wiki", "./config/certs/wiki.pem:/etc/ssl/wiki.pem", "./config/committed.yml:/etc/a.yml",
+              "./config/wiki.conf:/etc/wiki/wiki.conf:ro"]  # fmt: skip
+    lines = ["services:", "  wiki:", "    image: ghcr.io/example/wiki:1.0.0", "    volumes:"]
+    lines += [f"      - {m}" for m in mounts]
+    body = "".join(f"+{line}\n" for line in lines)
+    path = "wiki/docker-compose.yaml"
+    head = f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
+    verdict = review_pr(parse_diff(f"{head}@@ -0,0 +1,{len(lines)} @@\n{body}", "t", repo), settings, repo=repo)
+    found = [(f.severity, f.location.line if f.location else None, f.message) for f in verdict.findings
+             if f.category == "state-outside-git"]  # fmt: skip
+    # data directories, keys and certificates, and committed files are not; the uncommitted .conf is, at its line
+    assert [(sev, line) for sev, line, _ in found] == [("major", 8)] and "wiki.conf" in found[0][2]

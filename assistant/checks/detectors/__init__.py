@@ -65,6 +65,7 @@ DOCUMENT_DETECTORS: list[Detector] = [
     Detector("cnpg-no-backup", databases.no_backup, _kinds("Cluster")),
     Detector("below-quorum", databases.below_quorum),
     Detector("hostpath-emptydir", storage.hostpath_and_emptydir),
+    Detector("uncommitted-config", storage.uncommitted_config, _kinds("")),
     Detector("cloud-host", cloud.cloud_hosts),
     Detector("bundled-subchart", overlaps.bundled_subcharts),
     Detector("monitor-switched-off", observability.monitoring_switched_off),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
+from pathlib import PurePosixPath
 
 from assistant.checks.context import SCRATCH, Context, finding, line_of
 from assistant.inputs.manifests import Document, walk
@@ -70,3 +72,53 @@ def hostpath_and_emptydir(ctx: Context, doc: Document, stack: Stack) -> list[Fin
             )
         )
     return out
+
+
+# files a compose stack mounts that are rightly kept out of git: keys, certificates, env files with secrets
+KEPT_OUT = re.compile(r"\.(?:pem|key|crt|cert|p12|pfx|jks|env)$|(?:^|/)\.env[\w.-]*$|acme\.json$|secret", re.I)
+
+
+def uncommitted_config(ctx: Context, doc: Document, stack: Stack) -> list[Finding]:
+    """A compose service that mounts a configuration file (`./config/app.conf:/etc/app.conf`) that neither the repo
+    nor the change holds: the stack cannot be rebuilt from git, and its real configuration lives on one host."""
+    services = doc.data.get("services")
+    if not isinstance(services, dict):
+        return []
+    base = PurePosixPath(doc.path).parent
+    changed = {f.path for f in ctx.pr.reviewed}
+    for trail, value in walk(services):
+        source = _bind_source(trail, value)
+        if source is None or not source.startswith(("./", "../")) or not PurePosixPath(source).suffix:
+            continue
+        rel = posixpath.normpath(str(base / source))
+        line = _line_naming(ctx, doc, line_of(doc, ("services", *trail)), source)
+        if KEPT_OUT.search(rel) or rel in changed or (ctx.repo_root / rel).exists() or not ctx.adds(doc, line):
+            continue
+        return [
+            finding(
+                "state-outside-git",
+                f"uncommitted:{doc.path}",
+                f"{doc.path} mounts {source}, which is not in the repo or this change: the service's configuration "
+                "lives only on the host, so git cannot rebuild it.",
+                ctx.location(doc, line),
+            )
+        ]
+    return []
+
+
+def _line_naming(ctx: Context, doc: Document, start: int | None, text: str) -> int | None:
+    """The first line from `start` on that holds `text` (a list item's own line; the parser keeps its key's)."""
+    changed = ctx.file(doc.path)
+    if changed is None or start is None:
+        return start
+    lines = dict(enumerate(changed.new_text.split("\n"), 1)) if changed.new_text is not None else changed.new_side
+    return next((n for n in range(start, start + 200) if text in lines.get(n, "")), start)
+
+
+def _bind_source(trail: tuple[str, ...], value: object) -> str | None:
+    """The host side of a compose volume: `./x:/y[:ro]`, or the long form's `source`."""
+    if len(trail) >= 2 and trail[-2] == "volumes" and isinstance(value, str) and ":" in value:
+        return value.split(":", 1)[0]
+    if len(trail) >= 3 and trail[-1] == "source" and trail[-3] == "volumes" and isinstance(value, str):
+        return value
+    return None
