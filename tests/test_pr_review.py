@@ -49,10 +49,10 @@ def test_real_prs_review_without_false_blockers(patch: Path, corpus_index: Setti
 # added after the reviewer ran: the repo changed after those PRs merged (a WireGuard VPN came after Tailscale; the
 # Actual Budget PVC joined the Makefile backup list), and the review runs against the snapshot. Against the PR-time
 # labels those two are one false major (overlap) and one missed no-backup; `pr_time_*` keeps that figure honest.
-# Missed on homelab: two manual-steps PRs (a kubectl-run script; an SSM parameter nobody creates).
-# Figures: `python bench/bench.py`, sections [prs_*].
+# Missed on homelab: one manual-steps PR (an SSM parameter nobody creates; the kubectl-run script is found since the
+# hand-steps detector). Figures: `python bench/bench.py`, sections [prs_*].
 PR_FLOORS = {
-    "homelab": {"false_majors": 0, "missed_majors": 2, "verdict_accuracy": 0.98},
+    "homelab": {"false_majors": 0, "missed_majors": 1, "verdict_accuracy": 1.0},
     "khuedoan-homelab": {"false_majors": 0, "missed_majors": 0, "verdict_accuracy": 1.0},
 }
 
@@ -64,12 +64,17 @@ BLIND_FLOORS = {
 
 
 # Issue #20's three new repos: their patches labelled by hand before the reviewer ran on them (evals/prs/). First run
-# (blind): billimek 0.733 accuracy, 3 false majors; christianlempa 0.833, 0; xunholy 0.867, 1. The bundled-subchart,
-# privileged and duplicate-key changes came after it, so the floors below are today's figures, not blind ones.
+# (blind): billimek 0.733 accuracy, 3 false majors; christianlempa 0.833, 0; xunholy 0.867, 1. The detectors that
+# came after it (privileged, duplicate keys, literal credentials, public listeners, hand steps, uncommitted config)
+# were written against these labels, so the floors below are today's figures, not blind ones. `major_labels_missed`:
+# labelled majors no major of their category answered (billimek: a chart-made PVC beside kopiur's restore claim;
+# christianlempa: a VM cloned from a placeholder template).
 NEW_PR_FLOORS = {
-    "billimek-k8s-gitops": {"false_majors": 1, "missed_majors": 5, "verdict_accuracy": 0.8},
-    "christianlempa-homelab": {"false_majors": 0, "missed_majors": 7, "verdict_accuracy": 0.83},
-    "xunholy-k8s-gitops": {"false_majors": 1, "missed_majors": 4, "verdict_accuracy": 0.86},
+    "billimek-k8s-gitops": {"false_majors": 0, "missed_majors": 4, "verdict_accuracy": 0.93, "major_labels_missed": 1},
+    "christianlempa-homelab": {
+        "false_majors": 0, "missed_majors": 6, "verdict_accuracy": 0.91, "major_labels_missed": 1
+    },
+    "xunholy-k8s-gitops": {"false_majors": 0, "missed_majors": 3, "verdict_accuracy": 1.0, "major_labels_missed": 0},
 }
 
 
@@ -98,6 +103,8 @@ def test_the_new_repos_prs_against_their_blind_labels(name: str, tmp_path: Path)
     floor = NEW_PR_FLOORS[name]
     assert score.false_majors <= floor["false_majors"], [(o.patch[:8], o.false_majors) for o in score.outcomes]
     assert score.missed_majors <= floor["missed_majors"]
+    missed_major = [(o.patch[:8], o.missed_major) for o in score.outcomes if o.missed_major]
+    assert score.major_labels_missed <= floor["major_labels_missed"], missed_major
     assert score.verdict_accuracy >= floor["verdict_accuracy"]
     assert score.located == 1.0
 
@@ -125,6 +132,29 @@ def test_real_prs_against_the_hand_labels(name: str, tmp_path: Path) -> None:
     assert blind.located == 1.0 and blind.at_labelled_line >= 0.85
     assert score.zero_scores == 0
     assert score.score_ordering is None or score.score_ordering >= 0.9
+
+
+# Mutants (evals/prs/mutants/): 20 real changes over the five repos, each with one planted hazard, labelled before the
+# reviewer ran on them. First run: 12 of 20 caught at the planted file and line. Issue #20's target: >= 0.95.
+@pytest.mark.corpus
+def test_mutants_are_caught_at_the_planted_line(tmp_path: Path) -> None:
+    from assistant.evaluation.pr_eval import load_labels, score_mutants
+
+    caught = total = false_majors = 0
+    missed: list[str] = []
+    for name in ["billimek-k8s-gitops", "christianlempa-homelab", "homelab", "khuedoan-homelab", "xunholy-k8s-gitops"]:
+        repo = CORPUS.parent / name / "repo"
+        if not repo.is_dir():
+            pytest.skip(f"the shared corpus is not at {repo}")
+        settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
+        folder = PROJECT / "evals/prs/mutants" / name
+        score = score_mutants(load_labels(folder.with_suffix(".labels.yaml")), folder, repo, settings, None)
+        caught, total = caught + score.caught, total + score.mutants
+        false_majors += score.false_majors
+        missed += score.missed
+    assert total == 20
+    assert caught / total >= 0.95, missed
+    assert false_majors == 0
 
 
 @pytest.fixture()

@@ -63,6 +63,7 @@ class PROutcome(BaseModel):
     majors: list[str]  # "category@path:line" of each major or blocker finding
     false_majors: list[str]
     missed: list[str]  # labelled categories no major finding raised
+    missed_major: list[str] = Field(default_factory=list)  # labelled *major* findings whose category no major raised
     at_line: int = 0  # labelled findings raised in their category at the labelled file and line
     unlocated: int  # findings with no path or no line
     seconds: float = 0.0  # the review's own time (warm)
@@ -74,6 +75,8 @@ class PRScore(BaseModel):
     false_majors: int
     missed_majors: int
     labelled_majors: int
+    major_labels: int = 0  # labelled findings of severity major (what a revise label rests on)
+    major_labels_missed: int = 0  # of those, the ones no major finding of their category answered
     mean_precision: float  # per PR: true majors / majors raised (1.0 where none is raised)
     findings: int
     located: float  # share of findings with a path and a line
@@ -104,6 +107,7 @@ def outcome(label: LabelledPR, verdict: Verdict) -> PROutcome:
         majors=where,
         false_majors=[w for f, w in zip(majors, where, strict=True) if f.category not in wanted],
         missed=sorted(wanted - {f.category for f in majors}),
+        missed_major=sorted({f.category for f in label.findings if f.severity in MAJOR} - {f.category for f in majors}),
         unlocated=sum(1 for f in verdict.findings if f.location is None or f.location.line is None),
     )
 
@@ -131,6 +135,8 @@ def score_prs(labels: PRLabels, prs_dir: Path, repo: Path, settings: Settings, k
         false_majors=sum(len(o.false_majors) for o in outcomes),
         missed_majors=sum(len(o.missed) for o in outcomes),
         labelled_majors=sum(len(label.findings) for label in expected),
+        major_labels=sum(f.severity in MAJOR for label in expected for f in label.findings),
+        major_labels_missed=sum(len(o.missed_major) for o in outcomes),
         mean_precision=sum(precisions) / max(len(precisions), 1),
         findings=findings,
         located=(findings - unlocated) / findings if findings else 1.0,
@@ -153,7 +159,7 @@ class MutantScore(BaseModel):
 
 
 def score_mutants(
-    labels: PRLabels, mutants_dir: Path, repo: Path, settings: Settings, knowledge: Knowledge
+    labels: PRLabels, mutants_dir: Path, repo: Path, settings: Settings, knowledge: Knowledge | None
 ) -> MutantScore:
     """Mutants (evals/prs/mutants/): real changes with one planted hazard each, caught only at the planted line."""
     from assistant.pr_review import review_pr

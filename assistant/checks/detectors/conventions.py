@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from assistant.checks.context import YAML, Context, finding
+from assistant.checks.detectors.backups import volumes_outside_backups
 from assistant.inputs.diff import ChangedFile
 from assistant.inputs.repo_files import RepoFile
 from assistant.models import Finding, Location
@@ -56,6 +57,7 @@ def broken_conventions(ctx: Context, stack: Stack) -> list[Finding]:
     existing = {path.rsplit("/", 1)[0] for path in ctx.repo_texts}
     changed = [f for f in ctx.pr.files if f.status != "added"]
     out: list[Finding] = []
+    unbacked = {f.location.path for f in volumes_outside_backups(ctx, stack) if f.location}
     for unit, convention in breaks(report, new_files):
         inside = unit.path + "/"
         if any(d == unit.path or d.startswith(inside) for d in existing) or any(
@@ -64,6 +66,8 @@ def broken_conventions(ctx: Context, stack: Stack) -> list[Finding]:
             continue  # the unit was there before: only a new unit is measured against the house
         own = {path for path, _ in unit.docs}  # a ResourceSet input's values file lives elsewhere
         files = [f for f in ctx.pr.reviewed if f.path.startswith(inside) or f.path in own]
+        if convention.id == "backup" and {f.path for f in files} & unbacked:
+            continue  # the repo's own backup schedule already says so (no-backup), at the claim
         location = (_claim_line(files) if convention.id == "backup" else None) or (
             ctx.nearest(files[0].path, None) if files else None
         )
