@@ -144,3 +144,34 @@ def test_a_new_unit_without_the_house_backup_is_major_at_its_claim(tmp_path: Pat
     # the claim is the chart's `existingClaim:` line (19 of the release), and losing data is a change to ask for
     assert convention("lidarr", backup=False) == [("major", "apps/lidarr/app/helmrelease.yaml", 19)]
     assert convention("readarr", backup=True) == []
+
+
+def test_a_change_that_takes_a_strong_convention_from_a_unit_is_found(tmp_path: Path) -> None:
+    from assistant.config import Settings
+    from assistant.inputs.diff import parse_diff
+    from assistant.pr_review import review_pr
+
+    policy = "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: {name}\nspec: {{}}\n"
+    apps = ["radarr", "sonarr", "bazarr", "prowlarr", "sabnzbd"]
+    files = {f"apps/{a}/app/helmrelease.yaml": RELEASE.format(name=a) for a in apps}
+    files |= {f"apps/{a}/app/networkpolicy.yaml": policy.format(name=a) for a in apps}
+    repo = write_tree(tmp_path / "repo", files)
+    settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
+
+    def taken(paths: list[str]) -> list[tuple[str, str, int | None]]:
+        patch = ""
+        for p in paths:
+            lines = files[p].splitlines()
+            body = "".join(f"-{line}\n" for line in lines)
+            patch += f"diff --git a/{p} b/{p}\ndeleted file mode 100644\n--- a/{p}\n+++ /dev/null\n"
+            patch += f"@@ -1,{len(lines)} +0,0 @@\n{body}"
+        verdict = review_pr(parse_diff(patch, "t", repo), settings, repo=repo)
+        return [(f.severity, f.location.path, f.location.line) for f in verdict.findings
+                if f.category == "convention" and f.location]  # fmt: skip
+
+    # a unit's NetworkPolicy deleted where every unit has one: major, on the deleted file
+    assert taken(["apps/radarr/app/networkpolicy.yaml"]) == [
+        ("major", "apps/radarr/app/networkpolicy.yaml", 1)
+    ]
+    # the whole app deleted is gone, not in breach
+    assert taken(["apps/sonarr/app/helmrelease.yaml", "apps/sonarr/app/networkpolicy.yaml"]) == []

@@ -435,6 +435,34 @@ def breaks(report: ConventionReport, new_files: list[RepoFile]) -> list[tuple[Un
     return out
 
 
+def lost(report: ConventionReport, before: list[RepoFile], after: list[RepoFile]) -> list[tuple[Unit, Convention]]:
+    """Units the repo already had that held a strong convention before a change and not after it: the change takes
+    it away (a deleted NetworkPolicy, a backup component dropped from the unit). `before` and `after` are the files of
+    the touched units, as the repo has them and as the change leaves them; a unit the change deletes whole is gone,
+    not in breach."""
+    known = set(report.units)
+    before_units, before_parsed = _units_and_files(before)
+    after_units, after_parsed = _units_and_files(after)
+    now = {u.path: u for u in after_units}
+    was_registered = report.backup_names | backup_registrations(before_parsed, before_units)
+    registered = report.backup_names | backup_registrations(after_parsed, after_units)
+    measures = {m.id: m for m in MEASURES}
+    out: list[tuple[Unit, Convention]] = []
+    for old in before_units:
+        new = now.get(old.path)
+        if old.path not in known or new is None:
+            continue
+        for c in report.strong():
+            m = measures.get(c.id)
+            if m is None or not m.applies(old):
+                continue
+            held = has_backup(old, was_registered) if m.id == "backup" else m.holds(old)
+            holds = has_backup(new, registered) if m.id == "backup" else m.holds(new)
+            if held and not holds:
+                out.append((new, c))
+    return out
+
+
 def _convention(cid: str, kind: str, title: str, applies_to: str, applies: list[Unit], carry: list[Unit]) -> Convention:
     n, m = len(carry), len(applies)
     have = {u.path for u in carry}

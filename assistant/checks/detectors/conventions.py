@@ -10,7 +10,7 @@ from assistant.checks.detectors.backups import volumes_outside_backups
 from assistant.inputs.diff import ChangedFile
 from assistant.inputs.repo_files import RepoFile
 from assistant.models import Finding, Location
-from assistant.stack.conventions import breaks, mine
+from assistant.stack.conventions import ConventionReport, breaks, lost, mine
 from assistant.stack.view import Stack
 
 DATA_AT_RISK = {"backup"}  # a broken convention that loses data is a change to ask for; the rest are questions
@@ -45,13 +45,74 @@ def _bases(ctx: Context) -> list[RepoFile]:
     return out
 
 
+_REPORTS: dict[tuple[str, int], ConventionReport] = {}  # one mining per repo state: reviews of one repo share it
+
+
+def _report(ctx: Context) -> ConventionReport:
+    """The repo's conventions as it stands before the change (its files, the changed ones at their base)."""
+    repo_files = [RepoFile(path, text, "") for path, text in ctx.repo_texts.items()] + _bases(ctx)
+    key = (str(ctx.repo_root), hash(tuple(sorted((f.path, f.text) for f in repo_files))))
+    if key not in _REPORTS:
+        _REPORTS.clear()
+        _REPORTS[key] = mine(ctx.repo_root, repo_files)
+    return _REPORTS[key]
+
+
 def broken_conventions(ctx: Context, stack: Stack) -> list[Finding]:
     added = [f for f in ctx.pr.reviewed if f.status == "added" and f.new_text is not None]
-    if not added or not ctx.repo_texts:
+    takes_away = any(f.status == "removed" or f.removed_lines for f in ctx.pr.files if YAML.search(f.path))
+    if not (added or takes_away) or not ctx.repo_texts:
         return []
-    repo_files = [RepoFile(path, text, "") for path, text in ctx.repo_texts.items()] + _bases(ctx)
-    report = mine(ctx.repo_root, repo_files)
+    report = _report(ctx)
     if not report.strong():
+        return []
+    return _new_units(ctx, stack, report, added) + _taken_away(ctx, report)
+
+
+DATA_AT_RISK_OR_OPEN = DATA_AT_RISK | {"network-policy"}  # taking these from a unit loses data or opens it up
+
+
+def _taken_away(ctx: Context, report: ConventionReport) -> list[Finding]:
+    """Units the repo had that the change strips of a strong convention (a deleted NetworkPolicy, a backup dropped)."""
+    touched = [u for u in report.units if "#" not in u and any(f.path.startswith(u + "/") for f in ctx.pr.files)]
+    if not touched:
+        return []
+
+    def inside(path: str) -> bool:
+        return any(path.startswith(u + "/") for u in touched)
+
+    kept = [RepoFile(p, t, "") for p, t in ctx.repo_texts.items() if inside(p)]
+    before = kept + [f for f in _bases(ctx) if inside(f.path)]
+    for f in ctx.pr.files:  # a deleted file's base is the diff's removed lines where the repo no longer has it
+        if f.status == "removed" and inside(f.path) and not any(b.path == f.path for b in before):
+            before.append(RepoFile(f.path, f.old_text, ""))
+    after = kept + [RepoFile(f.path, f.new_text, "") for f in ctx.pr.reviewed if f.new_text and inside(f.path)]
+    out: list[Finding] = []
+    for unit, convention in lost(report, before, after):
+        changed = [f for f in ctx.pr.files if f.path.startswith(unit.path + "/")]
+        gone = next((f for f in changed if f.status == "removed"), None)
+        location = Location(path=gone.path, line=1) if gone else next(
+            (loc for f in changed if (loc := ctx.nearest(f.path, None) or _first_removal(f)) is not None), None
+        )
+        out.append(
+            finding(
+                "convention",
+                f"lost-{convention.id}:{unit.path}",
+                f"This change takes away what {unit.path} had: it no longer does {convention.title}; "
+                f"{convention.describe()} in this repo ({convention.share:.0%}).",
+                location,
+                severity="major" if convention.id in DATA_AT_RISK_OR_OPEN else None,
+            )
+        )
+    return out
+
+
+def _first_removal(f: ChangedFile) -> Location | None:
+    return Location(path=f.path, line=f.removed_lines[0][0]) if f.removed_lines else None
+
+
+def _new_units(ctx: Context, stack: Stack, report: ConventionReport, added: list[ChangedFile]) -> list[Finding]:
+    if not added:
         return []
     new_files = [RepoFile(f.path, f.new_text or "", "") for f in ctx.pr.reviewed if f.new_text is not None]
     existing = {path.rsplit("/", 1)[0] for path in ctx.repo_texts}
