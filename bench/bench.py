@@ -188,7 +188,7 @@ def bench_prs(work: Path) -> dict[str, dict[str, float]]:
     """Each real PR of every corpus repo against its hand labels (evals/prs/), with the repo as context: false and
     missed majors, verdict accuracy, located findings, score spread per labelled verdict, and review time (warm);
     and the hand-written blind PRs (evals/prs/blind/) where a repo has them."""
-    from assistant.evaluation.pr_eval import load_labels, score_prs, score_spread
+    from assistant.evaluation.pr_eval import load_labels, score_mutants, score_prs, score_spread
     from assistant.stack.catalog import load_catalog
     from assistant.stack.store import catalog_digest, discover
 
@@ -227,6 +227,16 @@ def bench_prs(work: Path) -> dict[str, dict[str, float]]:
             or "none",  # type: ignore[dict-item]
             "missed": "; ".join(f"{o.patch[:8]} {', '.join(o.missed)}" for o in result.outcomes if o.missed) or "none",  # type: ignore[dict-item]
         }
+        out[f"prs_{name}"]["major_labels_missed"] = f"{result.major_labels_missed} of {result.major_labels}"  # type: ignore[assignment]
+        mutants_dir = PROJECT / "evals/prs/mutants" / name  # one planted hazard each, labelled before the review ran
+        if mutants_dir.is_dir():
+            planted = load_labels(mutants_dir.with_suffix(".labels.yaml"))
+            mutants = score_mutants(planted, mutants_dir, repo, settings, knowledge)
+            out[f"prs_{name}"] |= {
+                "mutants_caught_at_line": f"{mutants.caught} of {mutants.mutants}",  # type: ignore[dict-item]
+                "mutant_verdicts_right": round(mutants.verdict_accuracy, 3),
+                "mutant_false_majors": mutants.false_majors,
+            }
         blind_dir = PROJECT / "evals/prs/blind" / name  # hand-written PRs labelled before the reviewer ran on them
         if blind_dir.is_dir():
             blind = score_prs(load_labels(blind_dir.with_suffix(".labels.yaml")), blind_dir, repo, settings, knowledge)
