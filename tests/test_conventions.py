@@ -98,7 +98,7 @@ def test_the_command_prints_text_and_json_and_refuses_a_missing_repo(tmp_path: P
 # charts, compose routes and secrets, central backup lists and "units that write their pod spec" came from that run,
 # so the floors below are not blind.
 CONVENTION_FLOORS = {
-    "homelab": 0.83,
+    "homelab": 1.0,  # 0.83 until namespace-level policies (a profile label a clusterwide policy selects) counted
     "khuedoan-homelab": 1.0,
     "billimek-k8s-gitops": 1.0,
     "christianlempa-homelab": 1.0,
@@ -175,3 +175,22 @@ def test_a_change_that_takes_a_strong_convention_from_a_unit_is_found(tmp_path: 
     ]
     # the whole app deleted is gone, not in breach
     assert taken(["apps/sonarr/app/helmrelease.yaml", "apps/sonarr/app/networkpolicy.yaml"]) == []
+
+
+def test_a_policy_applied_to_the_namespace_from_elsewhere_covers_the_unit(tmp_path: Path) -> None:
+    profile = (
+        "apiVersion: cilium.io/v2\nkind: CiliumClusterwideNetworkPolicy\nmetadata:\n  name: profile-standard\nspec:\n"
+        "  endpointSelector:\n    matchLabels:\n"
+        "      io.cilium.k8s.namespace.labels.network-policy.homelab/profile: standard\n"
+    )
+    namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n  labels:\n{labels}"
+    apps = ["radarr", "sonarr", "bazarr", "prowlarr", "sabnzbd", "plex"]
+    release = RELEASE.replace("metadata:\n  name: {name}\n", "metadata:\n  name: {name}\n  namespace: {name}\n")
+    files = {f"apps/{a}/app/helmrelease.yaml": release.format(name=a) for a in apps}
+    labelled = "    network-policy.homelab/profile: standard\n"
+    files |= {f"namespaces/{a}.yaml": namespace.format(name=a, labels=labelled) for a in apps[:5]}
+    files["namespaces/plex.yaml"] = namespace.format(name="plex", labels="    team: media\n")
+    files["policies/profile-standard.yaml"] = profile
+    policy = mine(write_tree(tmp_path, files)).by_id("network-policy")
+    assert policy is not None and policy.support == (5, 6) and policy.strong
+    assert policy.exceptions == ["apps/plex"]  # its Namespace lacks the profile label

@@ -65,6 +65,7 @@ class ConventionReport(BaseModel):
     notes: list[str] = Field(default_factory=list)
     # the names the repo's backup tools list centrally (kopiur inputs, Velero namespaces), for judging a new unit
     backup_names: frozenset[str] = Field(default_factory=frozenset, exclude=True)
+    policed: frozenset[str] = Field(default_factory=frozenset, exclude=True)  # namespaces a policy covers from outside
 
     def strong(self) -> list[Convention]:
         return [c for c in self.conventions if c.strong]
@@ -217,8 +218,43 @@ def backup_registrations(files: list[tuple[RepoFile, list[Any]]], units: list[Un
     return frozenset(out)
 
 
-def has_network_policy(unit: Unit) -> bool:
-    return bool(unit.kinds & _POLICY_KINDS)
+def has_network_policy(unit: Unit, covered: frozenset[str] = frozenset()) -> bool:
+    """A policy in the unit, or one the repo applies to its namespace from elsewhere (a policy in that namespace, a
+    clusterwide policy selecting a label the Namespace carries: a profile label; `*`: a clusterwide policy for all)."""
+    return bool(unit.kinds & _POLICY_KINDS) or "*" in covered or bool(covered & unit_names(unit))
+
+
+_NAMESPACE_LABEL = re.compile(r"^(?:k8s:)?io\.cilium\.k8s\.namespace\.labels\.(.+)$")
+
+
+def policy_namespaces(files: list[tuple[RepoFile, list[Any]]]) -> frozenset[str]:
+    """The namespaces a network policy covers from outside their units."""
+    covered: set[str] = set()
+    selected: set[tuple[str, str]] = set()  # (namespace label, value) a clusterwide policy selects
+    labels_of: dict[str, dict[str, Any]] = {}
+    for _f, datas in files:
+        for d in datas:
+            if not isinstance(d, dict):
+                continue
+            raw = d.get("metadata")
+            meta: dict[str, Any] = raw if isinstance(raw, dict) else {}
+            if d.get("kind") == "Namespace" and isinstance(meta.get("name"), str):
+                labels = meta.get("labels")
+                labels_of[meta["name"]] = labels if isinstance(labels, dict) else {}
+            if d.get("kind") not in _POLICY_KINDS:
+                continue
+            if isinstance(meta.get("namespace"), str):
+                covered.add(meta["namespace"])
+            selector = (d.get("spec") or {}).get("endpointSelector") if isinstance(d.get("spec"), dict) else None
+            if d.get("kind") == "CiliumClusterwideNetworkPolicy" and isinstance(selector, dict):
+                match = selector.get("matchLabels")
+                if not match and not selector.get("matchExpressions"):
+                    covered.add("*")
+                for key, value in (match if isinstance(match, dict) else {}).items():
+                    if m := _NAMESPACE_LABEL.match(str(key)):
+                        selected.add((m.group(1), str(value)))
+    covered |= {ns for ns, labels in labels_of.items() if any(str(labels.get(k)) == v for k, v in selected)}
+    return frozenset(covered)
 
 
 def has_monitoring(unit: Unit) -> bool:
@@ -388,7 +424,10 @@ def mine(root: Path, files: list[RepoFile] | None = None) -> ConventionReport:
     files = walk_repo(root).files if files is None else files
     units, parsed = _units_and_files(files)
     registered = backup_registrations(parsed, units)
-    report = ConventionReport(repo=str(root), units=[u.path for u in units], conventions=[], backup_names=registered)
+    policed = policy_namespaces(parsed)
+    report = ConventionReport(
+        repo=str(root), units=[u.path for u in units], conventions=[], backup_names=registered, policed=policed
+    )
     if not units:
         report.notes.append("no app units found (no HelmRelease, workload, Argo CD Application or compose file)")
         return report
@@ -396,7 +435,7 @@ def mine(root: Path, files: list[RepoFile] | None = None) -> ConventionReport:
         applies = [u for u in units if m.applies(u)]
         if not applies:
             continue
-        carry = [u for u in applies if (has_backup(u, registered) if m.id == "backup" else m.holds(u))]
+        carry = [u for u in applies if _holds(m, u, registered, policed)]
         report.conventions.append(_convention(m.id, m.kind, m.title, m.applies_to, applies, carry))
     routed = [(u, routes(u)) for u in units]
     routed = [(u, r) for u, r in routed if r]
@@ -428,11 +467,17 @@ def breaks(report: ConventionReport, new_files: list[RepoFile]) -> list[tuple[Un
                 gateways = routes(unit)
                 if gateways and c.house not in gateways:
                     out.append((unit, c))
-            elif m is not None and m.applies(unit):
-                holds = has_backup(unit, registered) if m.id == "backup" else m.holds(unit)
-                if not holds:
-                    out.append((unit, c))
+            elif m is not None and m.applies(unit) and not _holds(m, unit, registered, report.policed):
+                out.append((unit, c))
     return out
+
+
+def _holds(m: Measure, unit: Unit, registered: frozenset[str], policed: frozenset[str]) -> bool:
+    if m.id == "backup":
+        return has_backup(unit, registered)
+    if m.id == "network-policy":
+        return has_network_policy(unit, policed)
+    return m.holds(unit)
 
 
 def lost(report: ConventionReport, before: list[RepoFile], after: list[RepoFile]) -> list[tuple[Unit, Convention]]:
@@ -456,8 +501,8 @@ def lost(report: ConventionReport, before: list[RepoFile], after: list[RepoFile]
             m = measures.get(c.id)
             if m is None or not m.applies(old):
                 continue
-            held = has_backup(old, was_registered) if m.id == "backup" else m.holds(old)
-            holds = has_backup(new, registered) if m.id == "backup" else m.holds(new)
+            held = _holds(m, old, was_registered, report.policed)
+            holds = _holds(m, new, registered, report.policed)
             if held and not holds:
                 out.append((new, c))
     return out
