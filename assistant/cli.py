@@ -33,9 +33,32 @@ class Format(StrEnum):
     sarif = "sarif"
 
 
+class ListFormat(StrEnum):  # what the listing commands print: `--help` offers only these
+    text = "text"
+    json = "json"
+
+
+class AnswerFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
 class FailOn(StrEnum):
     revise = "revise"
     reject = "reject"
+
+
+def _work_tree(repo: Path) -> Path:
+    """The repo folder to read: a clear error for a missing one and for a bare git repository (no files to read)."""
+    if not repo.is_dir():
+        raise AssistantError(f"repo path not found or not a folder: {repo}")
+    if (repo / "HEAD").is_file() and (repo / "objects").is_dir() and (repo / "refs").is_dir():
+        raise AssistantError(
+            f"{repo} is a bare git repository: it has no work tree to read",
+            f"clone it (`git clone {repo} <folder>`) and pass the clone",
+        )
+    return repo
 
 
 def _settings(repo: Path | None = None) -> Settings:
@@ -55,7 +78,7 @@ def index(
 
     from assistant.knowledge_base.index import IndexStore
 
-    settings = _settings(repo)
+    settings = _settings(_work_tree(repo) if repo is not None else None)
     store = IndexStore(settings)
     with Progress(
         TextColumn("{task.description}"),
@@ -100,7 +123,7 @@ def index(
 @app.command()
 def stack(
     repo: Annotated[Path | None, typer.Option(help="Discover this repo now instead of reading the index's.")] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+    format: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.text,
     all_roles: Annotated[bool, typer.Option("--all", help="Also list the roles with no tool.")] = False,
 ) -> None:
     """Show what the repo runs, by role, with the file:line that proves each tool (discovered at `assistant index`)."""
@@ -113,35 +136,36 @@ def stack(
     knowledge = Knowledge(settings)
     inventory: Inventory | None = None
     if repo is not None:
-        if not repo.is_dir():
-            raise AssistantError(f"repo path not found or not a folder: {repo}")
-        inventory = discover(repo, knowledge.catalog, catalog_digest(settings.catalog_path))[0].inventory
+        inventory = discover(_work_tree(repo), knowledge.catalog, catalog_digest(settings.catalog_path))[0].inventory
         knowledge = Knowledge(settings, inventory=inventory)
-    if format is Format.json:
+        if not inventory.entries:
+            err.print(
+                f"note: nothing deployable found in {repo} ({inventory.files_scanned} files read): no Kubernetes "
+                "manifests, chart values, compose files, Terraform or host config that names a tool",
+                markup=False,
+                soft_wrap=True,
+            )
+    if format is ListFormat.json:
         out.print_json(json.dumps(stack_json(knowledge.stack)))
-    elif format is Format.text:
-        print_stack(knowledge.stack, out, all_roles)
     else:
-        raise AssistantError("assistant stack prints text or json")
+        print_stack(knowledge.stack, out, all_roles)
 
 
 @app.command()
 def conventions(
     repo: Annotated[Path | None, typer.Option(help="Repo to read (default: the configured repo).")] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+    format: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.text,
 ) -> None:
     """Show the house conventions the repo holds (backups, policies, monitoring, security context, routes, secrets),
     learnt from its app units, with their support and the files that prove them."""
     from assistant.render.conventions import conventions_json, print_conventions
     from assistant.stack.conventions import mine
 
-    if format not in (Format.text, Format.json):
-        raise AssistantError("assistant conventions prints text or json")
     root = repo or _settings().repo
-    if root is None or not Path(root).is_dir():
-        raise AssistantError(f"repo path not found or not a folder: {root}", hint="pass --repo PATH")
-    report = mine(Path(root))
-    if format is Format.json:
+    if root is None:
+        raise AssistantError("no repo to read", hint="pass --repo PATH")
+    report = mine(_work_tree(Path(root)))
+    if format is ListFormat.json:
         out.print_json(json.dumps(conventions_json(report)))
     else:
         print_conventions(report, out)
@@ -151,7 +175,7 @@ def conventions(
 def search(
     query: str,
     k: Annotated[int, typer.Option("--k", "-k", min=1, max=50, help="How many hits (1-50).")] = 5,
-    format: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
+    format: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.text,
 ) -> None:
     """Show the top chunks with their citation ids (debugging retrieval)."""
     from assistant.knowledge_base.knowledge import Knowledge
@@ -160,7 +184,7 @@ def search(
     knowledge = Knowledge(_settings())
     knowledge.require_index()
     hits = knowledge.search(query, k=k)
-    if format is Format.json:
+    if format is ListFormat.json:
         out.print_json(
             json.dumps(
                 [
@@ -183,7 +207,7 @@ def search(
 @app.command()
 def ask(
     question: str,
-    format: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
+    format: Annotated[AnswerFormat, typer.Option("--format", "-f")] = AnswerFormat.text,
 ) -> None:
     """A grounded answer about the framework or repo, with citations. A plan to change the stack gets a review;
     a question about a plan gets the answer and a hint to review it. `-` reads the question from stdin."""
@@ -204,15 +228,15 @@ def ask(
 
         with llm_progress(settings, err):
             verdict = review_text(question, settings, ref="ask", knowledge=knowledge)
-        _emit_verdict(verdict, format)
+        _emit_verdict(verdict, Format(format.value))
         return
     with llm_progress(settings, err, "answering"):
         answer = redact_model(answer_question(question, knowledge, settings))  # printed: past the redaction boundary
     if intent.route == "both":
         err.print("This reads like a plan too: `assistant review --proposal -`", soft_wrap=True, markup=False)
-    if format is Format.json:
+    if format is AnswerFormat.json:
         out.print_json(answer.model_dump_json())
-    elif format is Format.markdown:
+    elif format is AnswerFormat.markdown:
         sys.stdout.write(render_answer_markdown(answer))
     else:
         out.print(Markdown(render_answer_markdown(answer)))
@@ -253,6 +277,9 @@ def review(
         github=github,
         max_input_bytes=settings.max_input_bytes,
     )
+    if not isinstance(subject, Change):
+        read = {"stdin": "stdin", "text": "the --proposal text"}.get(subject.ref, f"the file {subject.ref}")
+        err.print(f"proposal: {read}", markup=False, highlight=False)
     if post and not (isinstance(subject, Change) and subject.github is not None):
         raise AssistantError("--post needs a pull request number", "use `assistant review 123 --post`")
     manifests = None

@@ -10,6 +10,7 @@ Source = Literal["framework", "stack", "repo"]
 Rating = Literal["strong", "neutral", "weak", "unknown"]
 Severity = Literal["blocker", "major", "minor", "info"]
 VerdictName = Literal["approve", "revise", "reject"]
+VerdictReason = Literal["findings", "insufficient-detail"]
 Category = Literal[
     "overlap",
     "cloud-only",
@@ -157,6 +158,8 @@ class Verdict(BaseModel):
     engine: EngineInfo
     challenges: list[str] = Field(default_factory=list)
     summary: str = ""
+    # why the verdict is not approve: findings to act on, or a plan too thin to judge (say more, not "this is wrong")
+    reason: VerdictReason | None = None
     pull_request: PullRequestSummary | None = None  # PR summary, pattern checklist, coverage (pull requests only)
 
     def to_json(self) -> str:

@@ -20,6 +20,7 @@ from assistant.models import (
     Finding,
     Subject,
     Verdict,
+    VerdictReason,
 )
 from assistant.reasoning.draft import Draft, ReviewInput
 from assistant.reasoning.offline import challenges, rate_criteria, topics_for
@@ -107,6 +108,7 @@ def finish(inp: ReviewInput, draft: Draft, engine: EngineInfo, knowledge: Knowle
     engine.dropped_citations += dropped
     engine.duration_ms = int((time.perf_counter() - started) * 1000)
     name, value = scoring.assess(draft.criteria, draft.findings, inp.subject.kind)
+    reason, summary = _reason(name, inp.subject.kind, draft, len(inp.text.split()))
     return Verdict(
         subject=inp.subject,
         verdict=name,
@@ -117,7 +119,28 @@ def finish(inp: ReviewInput, draft: Draft, engine: EngineInfo, knowledge: Knowle
         citations=list(known.values()),
         engine=engine,
         challenges=draft.challenges,
-        summary=draft.summary,
+        summary=summary,
+        reason=reason,
+    )
+
+
+THIN_ANSWERED = 3  # criteria a proposal answers at most, with no major finding, to be too thin to judge
+THIN_WORDS = 30  # or a proposal this short: one line says what, not how
+
+
+def _reason(verdict: str, kind: str, draft: Draft, words: int) -> tuple[VerdictReason | None, str]:
+    """Why a verdict is not approve, and the summary that says so: a proposal with no major finding that answers
+    almost none of the criteria is a request for detail (the three questions that matter most), not a judgement."""
+    if verdict == "approve":
+        return None, draft.summary
+    serious = any(f.severity in ("major", "blocker") for f in draft.findings)
+    answered = sum(c.rating != "unknown" for c in draft.criteria)
+    if kind != "proposal" or serious or (answered > THIN_ANSWERED and words >= THIN_WORDS):
+        return "findings", draft.summary
+    asks = " ".join(f"({i}) {q}" for i, q in enumerate(draft.questions[:3], 1))
+    return "insufficient-detail", (
+        f"Too thin to judge, not a rejection: {answered} of {len(draft.criteria)} criteria answered and no "
+        f"anti-pattern found. Say more: {asks}".rstrip()
     )
 
 

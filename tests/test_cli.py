@@ -43,7 +43,9 @@ def test_review_json_is_the_contract(example_index: tuple, tmp_path: Path) -> No
         "engine",
         "challenges",
         "summary",
+        "reason",
     }
+    assert data["reason"] == "findings"  # revise or reject because of findings, not for want of detail
     ids = {c["id"] for c in data["citations"]}
     assert all(set(f["citations"]) <= ids for f in data["findings"])
     assert data["engine"]["mode"] == "offline"
@@ -104,3 +106,34 @@ def test_doctor_reports_the_index_and_offline_mode(example_index: tuple) -> None
     res = run(["doctor"], settings.index_dir)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "sha256 verified" in res.stdout and "offline" in res.stdout and "chunks" in res.stdout
+
+
+def test_paper_cuts_proposal_text_formats_bare_repos_and_read_only_commands(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    index_dir = empty / ".assistant"
+    # a proposal given as text is the text, and the command says what it read; a missing file is still an error
+    text = run(["review", "--proposal", "Add Loki for logs next to the Grafana stack", "-f", "json"], index_dir)
+    assert text.returncode == 0, text.stderr
+    assert "proposal: the --proposal text" in text.stderr
+    thin = json.loads(text.stdout)
+    assert thin["subject"]["title"].startswith("Add Loki")
+    # one line with no finding: "say more", not "this is wrong", with the three questions that matter most
+    assert thin["verdict"] == "revise" and thin["reason"] == "insufficient-detail"
+    assert thin["summary"].startswith("Too thin to judge") and "(3)" in thin["summary"]
+    missing = run(["review", "--proposal", "plans/loki.md"], index_dir)
+    assert missing.returncode == 2 and "proposal file not found" in missing.stderr
+    # a read-only command leaves an empty folder as it was
+    assert not index_dir.exists()
+    # --help offers only what the command prints
+    stack_help = run(["stack", "--help"], index_dir).stdout
+    assert "text|json" in stack_help and "sarif" not in stack_help
+    assert "sarif" in run(["review", "--help"], index_dir).stdout
+    # a bare git repository and a folder with nothing deployable get a hint
+    subprocess.run(["git", "init", "-q", "--bare", str(tmp_path / "bare.git")], check=True)
+    bare = run(["stack", "--repo", str(tmp_path / "bare.git")], index_dir)
+    assert bare.returncode == 2 and "bare git repository" in bare.stderr and "clone" in bare.stderr
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "README.md").write_text("# notes\n")
+    nothing = run(["stack", "--repo", str(tmp_path / "docs")], index_dir)
+    assert nothing.returncode == 0 and "nothing deployable found" in nothing.stderr

@@ -11,15 +11,23 @@ from assistant.errors import InputError
 MIN_WORDS = 3
 
 
+_PATH_LIKE = re.compile(r"^[\w./~\\:-]+$")  # one token of path characters: a file name, never a sentence
+
+
 def read_proposal(source: str, max_bytes: int) -> tuple[str, str]:
-    """Text and ref of a proposal from a file path or `-` (stdin)."""
+    """Text and ref of a proposal: `-` reads stdin, an existing file is read, and anything else that is not a
+    single path-like token is the proposal's text itself (`--proposal 'Add Loki for logs'`)."""
     if source == "-":
         raw = read_stdin(max_bytes + 1)
         ref = "stdin"
     else:
         path = Path(source)
         if not path.is_file():
-            raise InputError(f"proposal file not found: {source}")
+            if _PATH_LIKE.match(source.strip()) and ("/" in source or "." in Path(source).name):
+                raise InputError(
+                    f"proposal file not found: {source}", "give a file, - for stdin, or the proposal's text in quotes"
+                )
+            return validate_text(source.encode("utf-8"), max_bytes), "text"
         if path.stat().st_size > max_bytes:
             raise InputError(
                 f"proposal is {path.stat().st_size // 1000} kB, over the {max_bytes // 1000} kB limit",

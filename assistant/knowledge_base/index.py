@@ -285,7 +285,10 @@ class IndexStore:
         return IndexMissingError(f"the index at {self.location} {state}: {why}", REBUILD)
 
     def collection(self) -> Any:
-        """The live collection, checked for version and embedding model; a clear error otherwise."""
+        """The live collection, checked for version and embedding model; a clear error otherwise. A local store that
+        does not exist is not created by looking for it (a read-only command leaves the folder as it was)."""
+        if not self.may_exist():
+            raise IndexMissingError(f"no index at {self.location}", "run `assistant index` first")
         col = self._get_collection(self.settings.collection)
         if col is None:
             raise IndexMissingError(f"no index at {self.location}", "run `assistant index` first")
