@@ -80,7 +80,7 @@ def pull_request(ref: str, repo: Path | None, github: str | None) -> Change:
     from assistant.github import GitHub, parse_pr_ref, repo_from_git
 
     owner_name, number = parse_pr_ref(ref)
-    gh = GitHub(github or owner_name or repo_from_git(Path.cwd()))
+    gh = GitHub(github or owner_name or repo_from_git(repo or Path.cwd()))  # the checkout named by --repo first
     return Change(gh.pull_request(number, repo), repo, gh, number)
 
 
