@@ -100,10 +100,10 @@ def _is_compose(data: Any) -> bool:
 
 
 def find_units(files: list[RepoFile]) -> list[Unit]:
-    return _units_and_files(files)[0]
+    return units_and_files(files)[0]
 
 
-def _units_and_files(files: list[RepoFile]) -> tuple[list[Unit], list[tuple[RepoFile, list[Any]]]]:
+def units_and_files(files: list[RepoFile]) -> tuple[list[Unit], list[tuple[RepoFile, list[Any]]]]:
     off = disabled_folders(files)
     parsed: list[tuple[RepoFile, list[Any]]] = []
     for f in files:
@@ -420,9 +420,17 @@ MEASURES = (
 )
 
 
+def holds(m: Measure, unit: Unit, registered: frozenset[str], policed: frozenset[str]) -> bool:
+    if m.id == "backup":
+        return has_backup(unit, registered)
+    if m.id == "network-policy":
+        return has_network_policy(unit, policed)
+    return m.holds(unit)
+
+
 def mine(root: Path, files: list[RepoFile] | None = None) -> ConventionReport:
     files = walk_repo(root).files if files is None else files
-    units, parsed = _units_and_files(files)
+    units, parsed = units_and_files(files)
     registered = backup_registrations(parsed, units)
     policed = policy_namespaces(parsed)
     report = ConventionReport(
@@ -435,7 +443,7 @@ def mine(root: Path, files: list[RepoFile] | None = None) -> ConventionReport:
         applies = [u for u in units if m.applies(u)]
         if not applies:
             continue
-        carry = [u for u in applies if _holds(m, u, registered, policed)]
+        carry = [u for u in applies if holds(m, u, registered, policed)]
         report.conventions.append(_convention(m.id, m.kind, m.title, m.applies_to, applies, carry))
     routed = [(u, routes(u)) for u in units]
     routed = [(u, r) for u, r in routed if r]
@@ -448,64 +456,6 @@ def mine(root: Path, files: list[RepoFile] | None = None) -> ConventionReport:
         route = _convention("gateway-route", "gateway-route", title, "routed units", [u for u, _ in routed], carry)
         report.conventions.append(route.model_copy(update={"house": house}))
     return report
-
-
-def breaks(report: ConventionReport, new_files: list[RepoFile]) -> list[tuple[Unit, Convention]]:
-    """The units that `new_files` add (folders the repo did not have) and each strongly held convention they lack.
-    Backup lists may be edited by the same change, so the central lists are the repo's and the change's."""
-    known = set(report.units)
-    units, parsed = _units_and_files(new_files)
-    registered = report.backup_names | backup_registrations(parsed, units)
-    measures = {m.id: m for m in MEASURES}
-    out: list[tuple[Unit, Convention]] = []
-    for unit in units:
-        if unit.path in known:
-            continue
-        for c in report.strong():
-            m = measures.get(c.id)
-            if c.id == "gateway-route":
-                gateways = routes(unit)
-                if gateways and c.house not in gateways:
-                    out.append((unit, c))
-            elif m is not None and m.applies(unit) and not _holds(m, unit, registered, report.policed):
-                out.append((unit, c))
-    return out
-
-
-def _holds(m: Measure, unit: Unit, registered: frozenset[str], policed: frozenset[str]) -> bool:
-    if m.id == "backup":
-        return has_backup(unit, registered)
-    if m.id == "network-policy":
-        return has_network_policy(unit, policed)
-    return m.holds(unit)
-
-
-def lost(report: ConventionReport, before: list[RepoFile], after: list[RepoFile]) -> list[tuple[Unit, Convention]]:
-    """Units the repo already had that held a strong convention before a change and not after it: the change takes
-    it away (a deleted NetworkPolicy, a backup component dropped from the unit). `before` and `after` are the files of
-    the touched units, as the repo has them and as the change leaves them; a unit the change deletes whole is gone,
-    not in breach."""
-    known = set(report.units)
-    before_units, before_parsed = _units_and_files(before)
-    after_units, after_parsed = _units_and_files(after)
-    now = {u.path: u for u in after_units}
-    was_registered = report.backup_names | backup_registrations(before_parsed, before_units)
-    registered = report.backup_names | backup_registrations(after_parsed, after_units)
-    measures = {m.id: m for m in MEASURES}
-    out: list[tuple[Unit, Convention]] = []
-    for old in before_units:
-        new = now.get(old.path)
-        if old.path not in known or new is None:
-            continue
-        for c in report.strong():
-            m = measures.get(c.id)
-            if m is None or not m.applies(old):
-                continue
-            held = _holds(m, old, was_registered, report.policed)
-            holds = _holds(m, new, registered, report.policed)
-            if held and not holds:
-                out.append((new, c))
-    return out
 
 
 def _convention(cid: str, kind: str, title: str, applies_to: str, applies: list[Unit], carry: list[Unit]) -> Convention:

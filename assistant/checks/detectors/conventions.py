@@ -10,7 +10,8 @@ from assistant.checks.detectors.backups import volumes_outside_backups
 from assistant.inputs.diff import ChangedFile
 from assistant.inputs.repo_files import RepoFile
 from assistant.models import Finding, Location
-from assistant.stack.conventions import ConventionReport, breaks, lost, mine
+from assistant.stack.convention_changes import breaks, lost
+from assistant.stack.conventions import ConventionReport, mine
 from assistant.stack.view import Stack
 
 DATA_AT_RISK = {"backup"}  # a broken convention that loses data is a change to ask for; the rest are questions

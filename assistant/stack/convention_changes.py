@@ -1,0 +1,66 @@
+"""House conventions on a change: the new units a change adds that lack a strongly held convention, and the units
+the repo had that a change strips of one. The conventions themselves are mined in `conventions`."""
+
+from __future__ import annotations
+
+from assistant.inputs.repo_files import RepoFile
+from assistant.stack.conventions import (
+    MEASURES,
+    Convention,
+    ConventionReport,
+    Unit,
+    backup_registrations,
+    holds,
+    routes,
+    units_and_files,
+)
+
+
+def breaks(report: ConventionReport, new_files: list[RepoFile]) -> list[tuple[Unit, Convention]]:
+    """The units that `new_files` add (folders the repo did not have) and each strongly held convention they lack.
+    Backup lists may be edited by the same change, so the central lists are the repo's and the change's."""
+    known = set(report.units)
+    units, parsed = units_and_files(new_files)
+    registered = report.backup_names | backup_registrations(parsed, units)
+    measures = {m.id: m for m in MEASURES}
+    out: list[tuple[Unit, Convention]] = []
+    for unit in units:
+        if unit.path in known:
+            continue
+        for c in report.strong():
+            m = measures.get(c.id)
+            if c.id == "gateway-route":
+                gateways = routes(unit)
+                if gateways and c.house not in gateways:
+                    out.append((unit, c))
+            elif m is not None and m.applies(unit) and not holds(m, unit, registered, report.policed):
+                out.append((unit, c))
+    return out
+
+
+def lost(report: ConventionReport, before: list[RepoFile], after: list[RepoFile]) -> list[tuple[Unit, Convention]]:
+    """Units the repo already had that held a strong convention before a change and not after it: the change takes
+    it away (a deleted NetworkPolicy, a backup component dropped from the unit). `before` and `after` are the files of
+    the touched units, as the repo has them and as the change leaves them; a unit the change deletes whole is gone,
+    not in breach."""
+    known = set(report.units)
+    before_units, before_parsed = units_and_files(before)
+    after_units, after_parsed = units_and_files(after)
+    now = {u.path: u for u in after_units}
+    was_registered = report.backup_names | backup_registrations(before_parsed, before_units)
+    registered = report.backup_names | backup_registrations(after_parsed, after_units)
+    measures = {m.id: m for m in MEASURES}
+    out: list[tuple[Unit, Convention]] = []
+    for old in before_units:
+        new = now.get(old.path)
+        if old.path not in known or new is None:
+            continue
+        for c in report.strong():
+            m = measures.get(c.id)
+            if m is None or not m.applies(old):
+                continue
+            held = holds(m, old, was_registered, report.policed)
+            still = holds(m, new, registered, report.policed)
+            if held and not still:
+                out.append((new, c))
+    return out
