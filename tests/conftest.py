@@ -38,6 +38,22 @@ def write_tree(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+def new_file_diff(path: str, text: str) -> str:
+    """A unified diff that adds `path` with `text`."""
+    lines = text.splitlines()
+    body = "".join(f"+{line}\n" for line in lines)
+    head = f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
+    return f"{head}@@ -0,0 +1,{len(lines)} @@\n{body}"
+
+
+def deleted_file_diff(path: str, text: str) -> str:
+    """A unified diff that deletes `path`, whose content was `text`."""
+    lines = text.splitlines()
+    body = "".join(f"-{line}\n" for line in lines)
+    head = f"diff --git a/{path} b/{path}\ndeleted file mode 100644\n--- a/{path}\n+++ /dev/null\n"
+    return f"{head}@@ -1,{len(lines)} +0,0 @@\n{body}"
+
+
 def discovered(root: Path) -> Inventory:
     """What stack discovery finds in a repo with the shipped catalog."""
     path = data_dir("knowledge") / "roles.yaml"

@@ -10,7 +10,7 @@ import pytest
 
 from assistant.evaluation.conventions_eval import score_repo
 from assistant.stack.conventions import mine
-from tests.conftest import CORPUS, PROJECT, write_tree
+from tests.conftest import CORPUS, PROJECT, deleted_file_diff, new_file_diff, write_tree
 from tests.test_cli import run
 
 RELEASE = """\
@@ -132,11 +132,7 @@ def test_a_new_unit_without_the_house_backup_is_major_at_its_claim(tmp_path: Pat
         new = {f"apps/{name}/app/helmrelease.yaml": RELEASE.format(name=name)}
         if backup:
             new[f"apps/{name}/app/backup.yaml"] = BACKUP.format(name=name)
-        patch = "".join(
-            f"diff --git a/{p} b/{p}\nnew file mode 100644\n--- /dev/null\n+++ b/{p}\n"
-            f"@@ -0,0 +1,{len(t.splitlines())} @@\n" + "".join(f"+{line}\n" for line in t.splitlines())
-            for p, t in new.items()
-        )
+        patch = "".join(new_file_diff(p, t) for p, t in new.items())
         verdict = review_pr(parse_diff(patch, "t", repo), settings, repo=repo)
         return [(f.severity, f.location.path, f.location.line) for f in verdict.findings
                 if f.category == "convention" and f.location]  # fmt: skip
@@ -159,12 +155,7 @@ def test_a_change_that_takes_a_strong_convention_from_a_unit_is_found(tmp_path: 
     settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
 
     def taken(paths: list[str]) -> list[tuple[str, str, int | None]]:
-        patch = ""
-        for p in paths:
-            lines = files[p].splitlines()
-            body = "".join(f"-{line}\n" for line in lines)
-            patch += f"diff --git a/{p} b/{p}\ndeleted file mode 100644\n--- a/{p}\n+++ /dev/null\n"
-            patch += f"@@ -1,{len(lines)} +0,0 @@\n{body}"
+        patch = "".join(deleted_file_diff(p, files[p]) for p in paths)
         verdict = review_pr(parse_diff(patch, "t", repo), settings, repo=repo)
         return [(f.severity, f.location.path, f.location.line) for f in verdict.findings
                 if f.category == "convention" and f.location]  # fmt: skip

@@ -15,7 +15,7 @@ from assistant.inputs.diff import parse_diff
 from assistant.knowledge_base.knowledge import Knowledge
 from assistant.models import Verdict
 from assistant.pr_review import review_pr
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, new_file_diff
 
 pytestmark = pytest.mark.corpus
 
@@ -181,13 +181,6 @@ KHUEDOAN_PLANTS = [
         "ephemeral-storage",
     ),
 ]
-
-
-def new_file_diff(path: str, text: str) -> str:
-    lines = text.splitlines()
-    body = "".join(f"+{line}\n" for line in lines)
-    head = f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
-    return f"{head}@@ -0,0 +1,{len(lines)} @@\n{body}"
 
 
 def line_of(text: str, marker: str) -> int:

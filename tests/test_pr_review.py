@@ -20,7 +20,8 @@ from assistant.models import Verdict
 from assistant.pr_review import review_pr
 from assistant.render.markdown import COMMENT_MARKER, render_markdown
 from assistant.render.sarif import render_sarif
-from tests.conftest import CORPUS, EXAMPLE_REPO, PROJECT
+from tests.conftest import CORPUS, EXAMPLE_REPO, PROJECT, deleted_file_diff, new_file_diff
+from tests.test_conventions import RELEASE
 
 
 def corpus_prs() -> list[object]:
@@ -522,13 +523,6 @@ DEPENDANTS_REPO = {
 }
 
 
-def _deletion(path: str, text: str) -> str:
-    lines = text.splitlines()
-    body = "".join(f"-{line}\n" for line in lines)
-    head = f"diff --git a/{path} b/{path}\ndeleted file mode 100644\n--- a/{path}\n+++ /dev/null\n"
-    return f"{head}@@ -1,{len(lines)} +0,0 @@\n{body}"
-
-
 def test_removing_a_piece_others_still_use_names_them(tmp_path: Path) -> None:
     from tests.conftest import write_tree
 
@@ -542,7 +536,7 @@ def test_removing_a_piece_others_still_use_names_them(tmp_path: Path) -> None:
 
     # a StorageClass still claimed: major on the deleted file, naming the claim and the kustomization listing it
     [(severity, path, line, message)] = broken(
-        _deletion("storage/storageclass.yaml", DEPENDANTS_REPO["storage/storageclass.yaml"])
+        deleted_file_diff("storage/storageclass.yaml", DEPENDANTS_REPO["storage/storageclass.yaml"])
     )
     assert (severity, path, line) == ("major", "storage/storageclass.yaml", 1)
     assert "apps/wiki/pvc.yaml:6" in message and "storage/kustomization.yaml:2" in message
@@ -555,7 +549,7 @@ def test_removing_a_piece_others_still_use_names_them(tmp_path: Path) -> None:
     assert (severity, path, line) == ("major", "apps/kustomization.yaml", 2)
     assert "apps/wiki/replicationsource.yaml:1" in message
     # a class nothing claims, unlisted in the same change, breaks nothing
-    unused = _deletion("storage/unused-class.yaml", DEPENDANTS_REPO["storage/unused-class.yaml"]) + (
+    unused = deleted_file_diff("storage/unused-class.yaml", DEPENDANTS_REPO["storage/unused-class.yaml"]) + (
         "diff --git a/storage/kustomization.yaml b/storage/kustomization.yaml\n--- a/storage/kustomization.yaml\n"
         "+++ b/storage/kustomization.yaml\n@@ -1,3 +1,2 @@\n"
         " resources:\n   - storageclass.yaml\n-  - unused-class.yaml\n"
@@ -571,10 +565,7 @@ def test_a_literal_credential_is_found_where_it_is_written_and_follows_the_house
     settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
 
     def literals(path: str, lines: list[str]) -> list[tuple[str, int | None]]:
-        body = "".join(f"+{line}\n" for line in lines)
-        head = f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
-        patch = f"{head}@@ -0,0 +1,{len(lines)} @@\n{body}"
-        verdict = review_pr(parse_diff(patch, "t", repo), settings, repo=repo)
+        verdict = review_pr(parse_diff(new_file_diff(path, "\n".join(lines)), "t", repo), settings, repo=repo)
         return [(f.severity, f.location.line if f.location else None) for f in verdict.findings
                 if f.category == "secret-in-git"]  # fmt: skip
 
@@ -677,9 +668,7 @@ def test_hand_steps_in_set_up_scripts_and_comments(tmp_path: Path) -> None:
     settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
 
     def steps(path: str, lines: list[str]) -> list[tuple[str, int | None]]:
-        body = "".join(f"+{line}\n" for line in lines)
-        head = f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
-        verdict = review_pr(parse_diff(f"{head}@@ -0,0 +1,{len(lines)} @@\n{body}", "t", repo), settings, repo=repo)
+        verdict = review_pr(parse_diff(new_file_diff(path, "\n".join(lines)), "t", repo), settings, repo=repo)
         return [(f.severity, f.location.line if f.location else None) for f in verdict.findings
                 if f.category == "manual-steps"]  # fmt: skip
 
@@ -693,24 +682,10 @@ def test_hand_steps_in_set_up_scripts_and_comments(tmp_path: Path) -> None:
     assert steps("apps/a1/values.yaml", accounts) == [("minor", 2)]
 
 
-RELEASE_WITH_SECRET = """\
-apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata:
-  name: {name}
-spec:
-  values:
-    controllers:
-      {name}:
-        containers:
-          app:
-            image:
-              repository: ghcr.io/example/{name}
-              tag: 1.0.0
-            envFrom:
-              - secretRef:
-                  name: {name}-secret
-"""
+RELEASE_WITH_SECRET = RELEASE.replace(
+    "            resources:\n              requests:\n                cpu: 10m\n",
+    "            envFrom:\n              - secretRef:\n                  name: {name}-secret\n",
+)
 
 
 def test_a_compose_mount_of_a_config_file_git_does_not_hold_is_state_outside_git(tmp_path: Path) -> None:
@@ -722,10 +697,8 @@ def test_a_compose_mount_of_a_config_file_git_does_not_hold_is_state_outside_git
               "./config/wiki.conf:/etc/wiki/wiki.conf:ro"]  # fmt: skip
     lines = ["services:", "  wiki:", "    image: ghcr.io/example/wiki:1.0.0", "    volumes:"]
     lines += [f"      - {m}" for m in mounts]
-    body = "".join(f"+{line}\n" for line in lines)
-    path = "wiki/docker-compose.yaml"
-    head = f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
-    verdict = review_pr(parse_diff(f"{head}@@ -0,0 +1,{len(lines)} @@\n{body}", "t", repo), settings, repo=repo)
+    patch = new_file_diff("wiki/docker-compose.yaml", "\n".join(lines))
+    verdict = review_pr(parse_diff(patch, "t", repo), settings, repo=repo)
     found = [(f.severity, f.location.line if f.location else None, f.message) for f in verdict.findings
              if f.category == "state-outside-git"]  # fmt: skip
     # data directories, keys and certificates, and committed files are not; the uncommitted .conf is, at its line
