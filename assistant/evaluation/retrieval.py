@@ -24,7 +24,7 @@ def retrieval_metrics(knowledge: Knowledge, questions: list[dict[str, Any]], k: 
     latencies: list[float] = []
     for q in questions:
         t0 = time.perf_counter()
-        paths = [h.chunk.path for h in knowledge.search(q["question"], k=k, sources={"repo"})]
+        paths = [h.chunk.path for h in knowledge.search_question(q["question"], k=k, sources={"repo"})]
         latencies.append((time.perf_counter() - t0) * 1000)
         ranks.append(next((i for i, p in enumerate(paths) if p in q["expected"]), None))
     return _summary(ranks, latencies)

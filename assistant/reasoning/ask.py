@@ -256,7 +256,8 @@ def answer_offline(question: str, knowledge: Knowledge, k: int = 12) -> Answer:
     if foreign_language(query):
         notes.append("The question does not read as English and the sources are English: a best-effort match.")
     knowledge.require_index()
-    pool = knowledge.search(query, k=POOL, per_file=None)  # with the best file's other sections, for the lead
+    # with the best file's other sections, for the lead; the need words name this repo's tools ("the password vault")
+    pool = knowledge.search(knowledge.question_query(query), k=POOL, per_file=None)
     hits = pool[:k]
     words = set(tokenize(query)) - _GENERIC
     if not hits:
