@@ -109,3 +109,17 @@ def test_a_control_plane_vip_is_no_overlap_with_the_service_load_balancer(tmp_pa
     cilium = {"net/cilium.yaml": pool}
     proposal = "Add kube-vip as a static pod on the control-plane nodes to give the API server a floating VIP."
     assert not [m for m in _overlaps(_review(tmp_path, cilium, proposal)) if "Cilium" in m]
+
+
+def test_a_questions_need_words_name_the_repos_tool_for_the_search(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "repo", {"vaultwarden/compose.yaml": COMPOSE})
+    settings = Settings(index_dir=tmp_path / ".none", repo=root, llm="off")
+    knowledge = Knowledge(settings, inventory=discovered(root))
+    # a two-word need ("password vault") adds the incumbent's name; the question is kept as written before it
+    question = "Which database does the team password vault keep its data in?"
+    assert knowledge.expand(question) == f"{question} Vaultwarden"
+    # one word names a role too loosely; a question that already names the tool is left alone
+    assert knowledge.expand("Where are the passwords?") == "Where are the passwords?"
+    assert knowledge.expand("Does the Vaultwarden password vault have backups?").count("Vaultwarden") == 1
+    # with no index, the question is searched as written (nothing to be confident about, nothing found)
+    assert knowledge.search_question(question) == []
