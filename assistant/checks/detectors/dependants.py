@@ -33,7 +33,8 @@ _LIST_KEYS = ("resources:", "components:", "bases:")
 _GENERIC = {
     "operator", "controller", "manager", "cluster", "system", "server", "helm", "chart", "charts", "crds", "stack",
     "kube", "k8s", "kubernetes", "gateway", "networking", "metrics", "monitoring", "app", "apps", "home", "core",
-    "io", "com", "dev", "org", "net", "v1", "alpha", "beta", "operations", "storage",
+    "io", "com", "dev", "org", "net", "v1", "alpha", "beta", "operations", "storage", "external", "internal",
+    "public", "private", "template", "exporter", "agent", "proxy", "webhook", "admission", "config",
 }  # fmt: skip
 _REFERENCE = {  # kind of the piece -> the key a dependant names it under, and a word the key's trail contains
     "StorageClass": ("storageClassName", "storageClass"),
