@@ -136,8 +136,8 @@ def test_real_prs_against_the_hand_labels(name: str, tmp_path: Path) -> None:
 
 
 # Mutants (evals/prs/mutants/): 20 real changes over the five repos, each with one planted hazard, labelled before the
-# reviewer ran on them. First run: 12 of 20 caught at the planted file and line; now 19 (the removed snapshot-controller's
-# dependants name no API group of it). Issue #20's target: >= 0.95.
+# reviewer ran on them. First run: 12 of 20 caught at the planted file and line; now 19 (the removed
+# snapshot-controller's dependants name no API group of it). Issue #20's target: >= 0.95.
 @pytest.mark.corpus
 def test_mutants_are_caught_at_the_planted_line(tmp_path: Path) -> None:
     from assistant.evaluation.pr_eval import load_labels, score_mutants
