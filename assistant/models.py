@@ -144,6 +144,17 @@ class PullRequestSummary(BaseModel):
     coverage: Coverage
 
 
+class Answer(BaseModel):
+    """The answer to a question (`assistant ask`), grounded in cited sources."""
+
+    question: str
+    answer: str  # Markdown with [n] markers
+    citations: list[Citation]
+    mode: str = "offline"
+    relevant: bool = True  # False: no source matched; the citations are the closest ones, not an answer
+    notes: list[str] = Field(default_factory=list)
+
+
 class Verdict(BaseModel):
     """The review result. `model_dump(mode="json")` is the public JSON contract."""
 

@@ -1,5 +1,5 @@
-"""The layout keeps its direction: no import cycle between the project's modules (module-level and function-level
-imports alike; `if TYPE_CHECKING:` hints excluded), and `assistant` never imports the TUI."""
+"""The layout keeps its direction: no import cycle between the project's modules (module-level, function-level and
+`if TYPE_CHECKING:` imports alike: a type-only import is still a dependency), and `assistant` never imports the TUI."""
 
 from __future__ import annotations
 
@@ -18,16 +18,8 @@ def module_name(path: Path) -> str:
 
 def imports_of(path: Path, known: set[str]) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    hints = {
-        id(n)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
-        for n in ast.walk(node)
-    }
     out: set[str] = set()
     for node in ast.walk(tree):
-        if id(node) in hints:
-            continue
         names: list[str] = []
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
@@ -105,3 +97,12 @@ def test_stack_discovery_imports_nothing_from_the_knowledge_base() -> None:
         for d in deps
         if d.startswith("assistant.knowledge_base")
     ]
+
+
+def test_a_type_only_import_is_an_edge(tmp_path: Path) -> None:
+    hinted = tmp_path / "m.py"
+    hinted.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from assistant.models import Answer\n")
+    assert imports_of(hinted, {"assistant.models", "assistant.models.Answer"}) == {
+        "assistant.models",
+        "assistant.models.Answer",
+    }

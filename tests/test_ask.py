@@ -11,7 +11,8 @@ import yaml
 
 from assistant.errors import InputError
 from assistant.knowledge_base.knowledge import Knowledge
-from assistant.reasoning.ask import Answer, answer_offline, render_answer_markdown
+from assistant.models import Answer
+from assistant.reasoning.ask import answer_offline, render_answer_markdown
 from tests.test_cli import run
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "evals" / "cases" / "questions"

@@ -10,10 +10,10 @@ import re
 from pathlib import Path
 
 from assistant.knowledge_base.knowledge import Knowledge
-from assistant.models import Verdict
+from assistant.models import Answer, Verdict
 from assistant.pipeline import review_text
-from assistant.reasoning.ask import Answer
-from assistant.reasoning.chain import LLMReasoner, answer_with_llm
+from assistant.reasoning.ask_llm import answer_with_llm
+from assistant.reasoning.chain import LLMReasoner
 from tests.conftest import RECORD, RERECORD, local_llm_settings, use_cassette
 
 PROPOSAL = (

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from assistant.models import Chunk, Verdict
-from assistant.reasoning.ask import Answer
+from assistant.models import Answer, Chunk, Verdict
 
 
 @dataclass

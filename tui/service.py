@@ -14,7 +14,7 @@ from tui.history import HistoryStore
 
 if TYPE_CHECKING:
     from assistant.knowledge_base.knowledge import Knowledge
-    from assistant.reasoning.ask import Answer
+    from assistant.models import Answer
 
 
 class Reviewer(Protocol):

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, Field
-
 from assistant.config import Settings
 from assistant.errors import InputError
 from assistant.knowledge_base.keyword import tokenize
 from assistant.knowledge_base.knowledge import Knowledge
-from assistant.models import Citation, Hit
+from assistant.models import Answer, Citation, Hit
 from assistant.reasoning.intent import route
 
 
@@ -70,15 +68,6 @@ _FOREIGN = frozenset(
         "uma não em com il lo di che per non sono het een van ik",
     )
 )
-
-
-class Answer(BaseModel):
-    question: str
-    answer: str  # Markdown with [n] markers
-    citations: list[Citation]
-    mode: str = "offline"
-    relevant: bool = True  # False: no source matched; the citations are the closest ones, not an answer
-    notes: list[str] = Field(default_factory=list)
 
 
 def foreign_language(text: str) -> bool:
@@ -348,7 +337,7 @@ def answer_question(question: str, knowledge: Knowledge, settings: Settings) -> 
     if not settings.llm_configured or not offline.citations or not offline.relevant:
         return offline
     from assistant.errors import AssistantError
-    from assistant.reasoning.chain import answer_with_llm
+    from assistant.reasoning.ask_llm import answer_with_llm
 
     try:
         return answer_with_llm(question[:QUERY_CHARS], offline, knowledge, settings)  # a long paste: its opening

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -20,9 +20,6 @@ from assistant.models import CATEGORIES, Category, CriterionResult, EngineInfo, 
 from assistant.reasoning import prompts
 from assistant.reasoning.draft import Draft, ReviewInput
 from assistant.redaction import redact_text
-
-if TYPE_CHECKING:  # ask imports this module for its LLM path: the answer type is a hint only, never a cycle
-    from assistant.reasoning.ask import Answer
 
 SOURCES_FOR_LLM = 8
 SOURCE_CHARS = 700
@@ -300,40 +297,3 @@ def merge(offline: Any, llm: LLMReview, allowed: set[str], draft_type: Any) -> t
         challenges=challenges,
         summary=llm.summary.strip() or offline.summary,
     ), dropped
-
-
-def answer_with_llm(question: str, offline: Answer, knowledge: Knowledge, settings: Settings) -> Answer:
-    from assistant.reasoning.redaction import redact
-
-    sources = []
-    for c in offline.citations:
-        chunk = knowledge.chunk(c.id)
-        sources.append({"id": c.id, "text": " ".join((chunk.text if chunk else c.excerpt).split())[:SOURCE_CHARS]})
-    prompt = prompts.render(settings.prompts_dir, "ask.md", sources=sources, question=redact(question)[0])
-    try:
-        reply = chat_model(settings).invoke(prompt)
-    except Exception as exc:
-        raise LLMUnavailableError(f"{exc.__class__.__name__}: {str(exc)[:200]}") from None
-    text = reply.content if isinstance(reply.content, str) else str(reply.content)
-    return offline.model_copy(update={"answer": validate_citations(text.strip(), offline), "mode": "llm"})
-
-
-def validate_citations(text: str, offline: Answer) -> str:
-    """The LLM's answer cites only the sources it was given: "[2] (framework#x)" is renumbered to x's number; an
-    answer that cites nothing, or a number it was not given, is refused (the caller falls back offline)."""
-    import re
-
-    number = {c.id: n for n, c in enumerate(offline.citations, 1)}
-
-    def by_id(m: re.Match[str]) -> str:
-        n = number.get(m.group(2))
-        return f"[{n}]" if n else m.group(0)
-
-    text = re.sub(r"\[(\d+)\]\s*\(([^()\s]+)\)", by_id, text)
-    cited = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
-    if not cited:
-        raise LLMUnavailableError("the answer cites none of the retrieved sources")
-    unknown = sorted(n for n in cited if not 1 <= n <= len(offline.citations))
-    if unknown:
-        raise LLMUnavailableError(f"the answer cites source(s) {unknown} it was not given")
-    return text
