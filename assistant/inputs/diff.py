@@ -40,6 +40,10 @@ class ChangedFile:
     # each removed line: (where it was, as a line number of the new file: the line that now follows it; its text)
     removed_lines: list[tuple[int, str]] = field(default_factory=list)
 
+    def numbered(self) -> dict[int, str]:
+        """The new file by line number: the whole of it when known, else the hunks' new side."""
+        return dict(enumerate(self.new_text.split("\n"), 1)) if self.new_text is not None else self.new_side
+
     @property
     def old_text(self) -> str:
         """A deleted file's content, from the diff's removed lines."""

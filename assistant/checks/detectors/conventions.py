@@ -49,7 +49,7 @@ def _bases(ctx: Context) -> list[RepoFile]:
 _REPORTS: dict[tuple[str, int], ConventionReport] = {}  # one mining per repo state: reviews of one repo share it
 
 
-def _report(ctx: Context) -> ConventionReport:
+def repo_conventions(ctx: Context) -> ConventionReport:
     """The repo's conventions as it stands before the change (its files, the changed ones at their base)."""
     repo_files = [RepoFile(path, text, "") for path, text in ctx.repo_texts.items()] + _bases(ctx)
     key = (str(ctx.repo_root), hash(tuple(sorted((f.path, f.text) for f in repo_files))))
@@ -64,7 +64,7 @@ def broken_conventions(ctx: Context, stack: Stack) -> list[Finding]:
     takes_away = any(f.status == "removed" or f.removed_lines for f in ctx.pr.files if YAML.search(f.path))
     if not (added or takes_away) or not ctx.repo_texts:
         return []
-    report = _report(ctx)
+    report = repo_conventions(ctx)
     if not report.strong():
         return []
     return _new_units(ctx, stack, report, added) + _taken_away(ctx, report)

@@ -8,10 +8,9 @@ from __future__ import annotations
 import re
 
 from assistant.checks.context import Context, finding
+from assistant.checks.detectors.conventions import repo_conventions
 from assistant.inputs.diff import ChangedFile
-from assistant.inputs.repo_files import RepoFile
 from assistant.models import Finding, Location
-from assistant.stack.conventions import mine
 from assistant.stack.view import Stack
 
 SCRIPT = re.compile(r"\.(?:sh|bash|zsh|just)$|(?:^|/)(?:Makefile|[Jj]ustfile|Taskfile[\w.-]*)$|(?:^|/)\.taskfiles/")
@@ -30,14 +29,10 @@ BY_HAND = re.compile(
 CREDENTIAL = re.compile(r"\b(?:secret|credential|password|token|api[\s-]?key|key)s?\b", re.I)
 
 
-def _lines(f: ChangedFile) -> dict[int, str]:
-    return dict(enumerate(f.new_text.split("\n"), 1)) if f.new_text is not None else f.new_side
-
-
 def _script_steps(f: ChangedFile) -> Finding | None:
     if not (SCRIPT.search(f.path) and SETS_UP.search(f.path.rsplit("/", 1)[-1])):
         return None
-    lines = _lines(f)
+    lines = f.numbered()
     hits = [(n, m.group(1)) for n in sorted(f.added_lines) if (m := KUBECTL.search(lines.get(n, "")))]
     hits = [h for h in hits if h[1] != "delete"] or hits  # a clean-up trap is not what the script is for
     if not hits:
@@ -55,7 +50,7 @@ def _script_steps(f: ChangedFile) -> Finding | None:
 
 def _said_by_hand(ctx: Context, f: ChangedFile, secrets_kept: str | None) -> list[Finding]:
     out: list[Finding] = []
-    lines = _lines(f)
+    lines = f.numbered()
     for number in sorted(f.added_lines):
         line = lines.get(number, "")
         if not (COMMENT.match(line) and BY_HAND.search(line)):
@@ -81,8 +76,7 @@ def _said_by_hand(ctx: Context, f: ChangedFile, secrets_kept: str | None) -> lis
 def _secrets_convention(ctx: Context) -> str | None:
     if not ctx.repo_texts:
         return None
-    report = mine(ctx.repo_root, [RepoFile(p, t, "") for p, t in ctx.repo_texts.items()])
-    held = report.by_id("secrets-managed")
+    held = repo_conventions(ctx).by_id("secrets-managed")
     return held.describe() if held is not None and held.strong else None
 
 
@@ -99,5 +93,5 @@ def hand_steps(ctx: Context, stack: Stack) -> list[Finding]:
 
 
 def _says_by_hand(f: ChangedFile) -> bool:
-    lines = _lines(f)  # the file once: a 35,000-line change is one pass, not one file per line
+    lines = f.numbered()  # the file once: a 35,000-line change is one pass, not one file per line
     return any(BY_HAND.search(lines.get(n, "")) for n in f.added_lines)

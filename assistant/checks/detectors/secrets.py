@@ -170,7 +170,7 @@ def literal_credentials(ctx: Context, stack: Stack) -> list[Finding]:
         readable = YAML.search(f.path) or CONFIG_FILES.search(f.path) or f.path.endswith(".json")
         if not readable or f.path in secret_files:
             continue
-        lines = dict(enumerate(f.new_text.split("\n"), 1)) if f.new_text is not None else f.new_side
+        lines = f.numbered()
         if any("ENC[AES256_GCM" in line for line in lines.values()):  # SOPS: encrypted_in_git's call
             continue
         for number, key in _credential_lines(lines, f.added_lines, f.path)[:3]:

@@ -111,7 +111,7 @@ def _line_naming(ctx: Context, doc: Document, start: int | None, text: str) -> i
     changed = ctx.file(doc.path)
     if changed is None or start is None:
         return start
-    lines = dict(enumerate(changed.new_text.split("\n"), 1)) if changed.new_text is not None else changed.new_side
+    lines = changed.numbered()
     return next((n for n in range(start, start + 200) if text in lines.get(n, "")), start)
 
 
