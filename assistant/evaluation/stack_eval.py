@@ -35,6 +35,8 @@ class Truth(BaseModel):
     scope: str = "all"
     tools: list[TruthTool]
     not_running: list[TruthTool] = Field(default_factory=list)
+    # Tools the truth's brief left out on purpose (game servers): found or not, they count neither way.
+    excluded: list[str] = Field(default_factory=list)
 
 
 class StackCase(BaseModel):
@@ -84,7 +86,7 @@ def load_stack_cases(path: Path) -> StackCases:
 def entry_keys(entry: InventoryEntry, catalog: RoleCatalog | None) -> set[str]:
     """Every slug a hand-written truth may use for a found tool: its own, and its catalog names and aliases
     (`node-exporter` is `prometheus-node-exporter` to one writer)."""
-    keys = {entry.tool, slugify(entry.name)}
+    keys = {entry.tool, slugify(entry.name), *(slugify(a) for a in entry.aliases)}
     tool = catalog.tool(entry.tool) if catalog is not None else None
     if tool is not None:
         keys |= {slugify(n) for n in tool.names} | {c.lower() for c in tool.charts}
@@ -98,6 +100,7 @@ def score_inventory(inventory: Inventory, truth: Truth, catalog: RoleCatalog) ->
         platform = {r.id for r in catalog.roles if not (r.app or r.family)}
         entries = [e for e in entries if set(e.roles) & platform]
     keys = {e.tool: entry_keys(e, catalog) for e in entries}
+    keys = {tool: k for tool, k in keys.items() if not k & set(truth.excluded)}
     wanted = {t.tool for t in truth.tools}
     hit = {w for w in wanted if any(w in k for k in keys.values())}
     right = {tool for tool, k in keys.items() if k & wanted}
