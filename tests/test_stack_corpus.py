@@ -11,6 +11,8 @@ import pytest
 from assistant.config import Settings
 from assistant.evaluation.stack_eval import (
     OverlapScore,
+    Truth,
+    TruthTool,
     load_stack_cases,
     load_truth,
     score_inventory,
@@ -18,7 +20,7 @@ from assistant.evaluation.stack_eval import (
 )
 from assistant.knowledge_base.knowledge import Knowledge
 from assistant.stack.catalog import load_catalog
-from assistant.stack.inventory import Inventory
+from assistant.stack.inventory import UNCLASSIFIED, Inventory, InventoryEntry
 from assistant.stack.store import catalog_digest, discover
 from tests.conftest import CORPUS, PROJECT
 
@@ -36,12 +38,15 @@ FLOORS = {
     # of the compiled catalog: billimek 0.470/0.975, christianlempa 0.550/0.957; after the deployed-unit, liveness and
     # hand add-on changes tuned on those two: the floors below. xunholy was the held-out check: blind 0.866/0.652
     # for the inventory and 0.75 overlap recall (two need wordings missed), then the liveness and source rules and
-    # the two need phrasings were learnt from it, so its floors are no longer blind. The issue's target (recall >= 0.9
-    # at precision >= 0.95) is not met on billimek and xunholy: the misses are SaaS (Discord, UptimeRobot), services
-    # outside the cluster (a NAS's Garage, OPNsense's Unbound), CLIs (task, minijinja) and exporters a stack bundles.
-    "billimek-k8s-gitops": {"recall": 0.77, "precision": 0.92, "overlap": 0.875},
+    # the two need phrasings were learnt from it, so its floors are no longer blind. Session 15 (not blind): a unit's
+    # main image the catalog lacks, hosted alert receivers, exporters a parent chart switches on, task files, and Flux
+    # sync paths with no kustomization file; the truths' own game-server exclusions are honoured (`excluded`).
+    # The issue's target (recall >= 0.9 at precision >= 0.95) is met on xunholy (0.925/0.969), not on billimek
+    # (0.892/0.961): its misses are SaaS (UptimeRobot, GitHub, 1Password), services outside the cluster (a NAS's
+    # Garage, OPNsense's Unbound), CLIs (minijinja, flate, claude-code) and a stack's bundled Alertmanager.
+    "billimek-k8s-gitops": {"recall": 0.89, "precision": 0.96, "overlap": 0.875},
     "christianlempa-homelab": {"recall": 0.9, "precision": 1.0, "overlap": 0.875},
-    "xunholy-k8s-gitops": {"recall": 0.86, "precision": 0.87, "overlap": 1.0},
+    "xunholy-k8s-gitops": {"recall": 0.92, "precision": 0.96, "overlap": 1.0},
 }
 # Blind set 2 (evals/stack/<repo>.proposals-blind2.yaml), labelled and committed before the discovery changes it
 # measures: first measured 1.0 and 0.9. khuedoan's one miss ("Migrate from Gitea to Forgejo") led to the
@@ -95,3 +100,18 @@ def test_the_blind_proposals_hold_too(name: str, tmp_path: Path) -> None:
     score, n = _overlaps(name, "proposals-blind2", tmp_path)
     assert n >= 10
     _check(score, BLIND_FLOORS[name])
+
+
+def test_the_inventory_score_counts_aliases_and_skips_what_the_truth_excluded() -> None:
+    def entry(tool: str, aliases: list[str] | None = None) -> InventoryEntry:
+        return InventoryEntry(tool=tool, name=tool, roles=[UNCLASSIFIED], aliases=aliases or [])
+
+    inventory = Inventory(entries=[entry("zwave2mqtt", ["zwave-js-ui"]), entry("minecraft", ["minecraft-server"])])
+    inventory.entries.append(entry("stray"))
+    truth = Truth(repo="x", tools=[TruthTool(tool="zwave-js-ui"), TruthTool(tool="ser2net")])
+    catalog = load_catalog(Settings().catalog_path)
+    score = score_inventory(inventory, truth, catalog)
+    assert (score.recall, score.missed, sorted(score.extra)) == (0.5, ["ser2net"], ["minecraft", "stray"])
+    truth.excluded = ["minecraft-server"]  # the truth left game servers out on purpose
+    score = score_inventory(inventory, truth, catalog)
+    assert (score.precision, score.extra) == (0.5, ["stray"])

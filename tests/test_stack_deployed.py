@@ -104,7 +104,9 @@ def test_a_flux_source_proves_a_tool_only_where_a_release_uses_it(tmp_path: Path
         "flux/repositories/crowdsec.yaml": HELM_REPOSITORY.format(
             name="crowdsec", url="https://crowdsecurity.github.io/helm-charts"
         ),
-        "flux/repositories/falco.yaml": HELM_REPOSITORY.format(name="falco", url="https://falcosecurity.github.io/charts"),
+        "flux/repositories/falco.yaml": HELM_REPOSITORY.format(
+            name="falco", url="https://falcosecurity.github.io/charts"
+        ),
         "apps/security/release.yaml": RELEASE.format(name="falco"),
     }
     inventory = _inventory(tmp_path, files)
@@ -126,3 +128,111 @@ def test_a_tools_role_follows_the_parts_deployed(tmp_path: Path) -> None:
     gateway = mesh.replace("istiod", "istio-ingress")
     inventory = _inventory(tmp_path / "b", {"mesh/istiod.yaml": mesh, "mesh/gateway.yaml": gateway})
     assert inventory.entry("istio").roles == ["mesh", "ingress"]  # type: ignore[union-attr]
+
+
+def test_a_unit_whose_main_image_the_catalog_lacks_is_one_tool_with_both_names(tmp_path: Path) -> None:
+    helper = APP.format(name="backup-job", image="backup").replace("        containers:", "        initContainers:")
+    inventory = _inventory(
+        tmp_path,
+        {
+            "apps/zwave2mqtt/helmrelease.yaml": APP.format(name="zwave2mqtt", image="zwave-js-ui"),
+            "apps/echo-server/helmrelease.yaml": APP.format(name="echo-server", image="echo"),
+            "apps/tools/helmrelease.yaml": APP.format(name="toolbox-runner", image="alpine-kubectl"),
+            "apps/backup-job/helmrelease.yaml": helper,  # an init container is no unit's main image
+        },
+    )
+    zwave = inventory.entry("zwave2mqtt")
+    assert zwave is not None and zwave.roles == [UNCLASSIFIED] and zwave.aliases == ["zwave-js-ui"]
+    assert str(zwave.evidence[0]) == "apps/zwave2mqtt/helmrelease.yaml:15"
+    echo = inventory.entry("echo")  # the image names the tool; the release is its other name
+    assert echo is not None and echo.aliases == ["echo-server"]
+    assert not inventory.has("toolbox-runner") and not inventory.has("backup-job")
+
+
+def test_an_integration_of_a_tool_the_repo_runs_is_not_a_tool_of_its_own(tmp_path: Path) -> None:
+    dns = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: {name}\nspec:\n  chart:\n"
+    dns += "    spec:\n      chart: external-dns\n"
+    files = {
+        "dns/external-dns.yaml": dns.format(name="external-dns"),
+        "dns/webhook/helmrelease.yaml": APP.format(name="external-dns-unifi", image="external-dns-unifi-webhook"),
+        "apps/victoria-logs-shipper/helmrelease.yaml": APP.format(name="grafana-shipper", image="grafana-shipper"),
+    }
+    inventory = _inventory(tmp_path, files)
+    assert inventory.has("external-dns") and not inventory.has("external-dns-unifi")  # UniFi is a catalog tool
+    assert inventory.has("grafana-shipper")  # `shipper` names no tool: a tool of its own
+
+
+PROVIDER = """\
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Provider
+metadata:
+  name: alerts
+spec:
+  type: discord
+  secretRef:
+    name: webhook
+"""
+ALERTMANAGER_CONFIG = """\
+apiVersion: monitoring.coreos.com/v1alpha1
+kind: AlertmanagerConfig
+metadata:
+  name: team
+spec:
+  receivers:
+    - name: chat
+      slackConfigs:
+        - channel: '#alerts'
+    - name: empty
+      telegramConfigs: []
+"""
+
+
+def test_the_hosted_services_alerts_are_sent_to_are_known_from_the_routing(tmp_path: Path) -> None:
+    values = "alertmanager:\n  config:\n    receivers:\n      - name: phone\n        pushover_configs:\n"
+    values += "          - user_key: x\n"
+    inventory = _inventory(
+        tmp_path,
+        {
+            "flux/provider.yaml": PROVIDER,
+            "monitoring/alertmanager-config.yaml": ALERTMANAGER_CONFIG,
+            "monitoring/values.yaml": values,
+            "docs/chat.md": "We talk on Discord and Telegram.",  # prose proves nothing
+        },
+    )
+    assert str(inventory.entry("discord").evidence[0]) == "flux/provider.yaml:6"  # type: ignore[union-attr]
+    assert inventory.entry("slack").roles == ["notifications"]  # type: ignore[union-attr]
+    assert inventory.has("pushover")
+    assert not inventory.has("telegram")  # an empty receiver list sends nothing
+
+
+def test_a_ks_file_under_a_synced_path_with_no_kustomization_runs_though_no_overlay_lists_it(tmp_path: Path) -> None:
+    apps = ["jellyfin", "radarr", "sonarr", "prowlarr", "bazarr", "sabnzbd"]
+    listed = [f"  - ../../base/{a}/ks.yaml" for a in apps]
+    files = {"kubernetes/overlays/cluster/kustomization.yaml": OVERLAY.format(entries="\n".join(listed))}
+    for app in apps:
+        files[f"kubernetes/base/{app}/ks.yaml"] = KS.format(name=app)
+        files[f"kubernetes/base/{app}/app/helmrelease.yaml"] = APP.format(name=app, image=app)
+    # the FluxInstance syncs ./clusters/main, which has no kustomization file: Flux applies all of it
+    files["kubernetes/clusters/main/flux-instance/values.yaml"] = "instance:\n  sync:\n    kind: OCIRepository\n"
+    files["kubernetes/clusters/main/flux-instance/values.yaml"] += "    path: ./clusters/main\n"
+    files["kubernetes/clusters/main/webhook/ks.yaml"] = KS.format(name="shelfmark")
+    files["kubernetes/clusters/main/webhook/app/helmrelease.yaml"] = APP.format(name="shelfmark", image="shelfmark")
+    inventory = _inventory(tmp_path, files)
+    assert inventory.has("shelfmark") and inventory.has("sabnzbd")
+
+
+def test_a_parent_chart_runs_the_exporters_its_values_switch_on(tmp_path: Path) -> None:
+    release = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: vm\nspec:\n  chart:\n"
+    release += "    spec:\n      chart: victoria-metrics-k8s-stack\n  values:\n    kube-state-metrics:\n"
+    release += "      enabled: true\n    prometheus-node-exporter:\n      enabled: false\n"
+    release += "    grafana:\n      enabled: true\n"
+    inventory = _inventory(tmp_path, {"monitoring/vm.yaml": release})
+    assert inventory.has("kube-state-metrics") and not inventory.has("node-exporter")
+    assert not inventory.has("grafana")  # a dashboards flag is not a Grafana of the repo's
+
+
+def test_the_repos_own_task_runner_and_hooks_are_known_by_their_files(tmp_path: Path) -> None:
+    files = {"Taskfile.yaml": "version: '3'\ntasks: {}\n", ".pre-commit-config.yaml": "repos: []\n"}
+    files["docs/tasks.md"] = "Each task is listed in the justfile of another project."
+    inventory = _inventory(tmp_path, files)
+    assert inventory.has("go-task") and inventory.has("pre-commit") and not inventory.has("just")

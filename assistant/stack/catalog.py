@@ -65,6 +65,8 @@ class Tool(BaseModel):
     markers: list[Marker] = Field(default_factory=list)
     gateway_classes: list[str] = Field(default_factory=list)  # Gateway `gatewayClassName` / GatewayClass controller
     secret_providers: list[str] = Field(default_factory=list)  # keys under a SecretStore's `spec.provider`
+    # A Flux notification Provider `type`, Alertmanager `<type>_configs`, AlertmanagerConfig `<type>Configs`
+    notify_types: list[str] = Field(default_factory=list)
     # OS packages (an Ansible `package`/`dnf`/`apt` task, a systemd unit it enables, a Dockerfile's `apk add`): host
     # tools that no Kubernetes manifest shows.
     packages: list[str] = Field(default_factory=list)
@@ -92,7 +94,8 @@ class Tool(BaseModel):
     part_roles: dict[str, list[str]] = Field(default_factory=dict)
     note: str = ""
     origin: str = "hand"  # hand (knowledge/roles.yaml) | awesome-selfhosted | cncf-landscape (the compiled file)
-    common_name: bool = False  # the compiled name is a common English word (word frequencies, at compile time)
+    # The name is a common English word: set at compile time from word frequencies, or by hand ("Task")
+    common_name: bool = False
     source: str = ""  # `github.com/org/repo`, from the open data
 
     @property
@@ -100,7 +103,7 @@ class Tool(BaseModel):
         """Every way prose may name the tool. A compiled tool named by one plain word ("Homer", "Flame") is named only
         capitalised as written: the open data carries no word list to tell which names are also ordinary words."""
         name: str = self.name
-        if self.origin != "hand" and re.fullmatch(r"[A-Za-z]+", name):
+        if (self.origin != "hand" or self.common_name) and re.fullmatch(r"[A-Za-z]+", name):
             name = CommonName(name) if self.common_name else ProperName(name)
         return [name, *self.aliases, *(ProperName(p) for p in self.proper_names)]
 

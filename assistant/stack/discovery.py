@@ -27,6 +27,18 @@ from assistant.stack.inventory import UNCLASSIFIED, Evidence, InventoryEntry, Si
 
 YAML_EXT = (".yaml", ".yml")
 # Folder and resource names that name no tool: layout words of GitOps repos
+# Images that help a unit (a shell, a client, a sidecar), never the tool it runs.
+UTILITY_IMAGES = {
+    "busybox", "alpine", "ubuntu", "debian", "bash", "curl", "kubectl", "os-shell", "bitnami-shell", "python", "node",
+    "golang", "jq", "yq", "git", "wget", "netshoot", "toolbox", "k8s-sidecar", "pause",
+}  # fmt: skip
+
+
+def is_utility(image_name: str) -> bool:
+    """`curl`, `curl-jq`, `alpine-kubectl`: an image made only of helper names."""
+    return all(part in UTILITY_IMAGES for part in image_name.lower().split("-"))
+
+
 _NOT_UNITS = frozenset(
     {
         "app", "apps", "application", "applications", "base", "bases", "cluster", "clusters", "component", "components",
@@ -39,7 +51,12 @@ _NOT_UNITS = frozenset(
 HCL_EXT = (".tf", ".hcl")
 # Folders whose files describe no running tool: archives, fixtures, and the assistant's own data.
 IGNORED_DIRS = {"archive", "archived", ".archive", "deprecated", "testdata", "fixtures", "__fixtures__"}
-BUNDLED_ROLES = {"db-postgres", "db-mysql", "db-mongodb", "in-memory", "message-broker", "object-storage"}
+# Roles a parent chart bundles as a subchart that runs once switched on (`kube-state-metrics: {enabled: true}`).
+# Not dashboards: a chart's `grafana: {enabled: true}` often only publishes dashboards to an existing Grafana.
+BUNDLED_ROLES = {
+    "db-postgres", "db-mysql", "db-mongodb", "in-memory", "message-broker", "object-storage", "metrics-exporter"
+}  # fmt: skip
+_RECEIVER = re.compile(r"^([a-z0-9]+?)(?:_configs|Configs)$")
 _TEMPLATED = re.compile(r"\{\{|\$\{|<<|\{%")
 _URL_KEYS = {"url", "repourl", "repository", "repo", "source", "registry", "chartrepo"}
 _IMAGE_KEYS = {"image", "img"}
@@ -82,6 +99,7 @@ class Matchers:
     terraform: list[tuple[str, str]] = field(default_factory=list)
     gateway_classes: dict[str, str] = field(default_factory=dict)
     secret_providers: dict[str, str] = field(default_factory=dict)
+    notify_types: dict[str, str] = field(default_factory=dict)
     packages: dict[str, str] = field(default_factory=dict)
     downloads: list[tuple[str, str]] = field(default_factory=list)
     endpoints: list[tuple[str, str]] = field(default_factory=list)
@@ -105,6 +123,8 @@ class Matchers:
                 m.gateway_classes.setdefault(g.lower(), t.slug)
             for p in t.secret_providers:
                 m.secret_providers.setdefault(p.lower(), t.slug)
+            for n in t.notify_types:
+                m.notify_types.setdefault(n.lower(), t.slug)
             for p in t.packages:
                 m.packages.setdefault(p.lower(), t.slug)
             m.downloads += [(d.lower(), t.slug) for d in t.downloads]
@@ -182,17 +202,17 @@ def _source_refs(data: dict[str, Any], path: str, line: int) -> list[Signal]:
     return [Signal(tool="", evidence=ev, strength="ref", source=str(n)) for n in names if n]
 
 
-def _unit_tool(image: str, units: set[str]) -> str | None:
-    """The tool an image or chart name and its unit's names agree on: the unit itself where they are equal or the
-    image extends it (`teleport-distroless` in unit `teleport`), the image where the unit extends it (chart
-    `victoria-logs-collector` in `victoria-logs-collector-charts`)."""
+def _unit_tool(image: str, units: set[str]) -> tuple[str, str] | None:
+    """The tool an image or chart name and its unit's names agree on, with its other name: the unit itself where
+    they are equal or the image extends it (`teleport-distroless` in unit `teleport`), the image where the unit
+    extends it (image `echo` in release `echo-server`)."""
     if image in units:
-        return image
+        return image, image
     for unit in sorted(units, key=len, reverse=True):
         if image.startswith(unit + "-"):
-            return unit
+            return unit, image
         if len(image) >= 4 and image not in _NOT_UNITS and unit.startswith(image + "-"):
-            return image
+            return image, unit
     return None
 
 
@@ -207,6 +227,25 @@ def _units(data: Any, trail: tuple[str, ...], path: str) -> set[str]:
             names.add(trail[1])
     names.update(path.split("/")[:-1])
     return {s for n in names if len(s := slugify(n)) >= 3 and s not in _NOT_UNITS}
+
+
+_WORKLOAD_KINDS = {"HelmRelease", "Deployment", "StatefulSet", "DaemonSet", "CronJob"}
+
+
+def _main_unit(data: Any, trail: tuple[str, ...]) -> str | None:
+    """The unit an image is the main container of: a compose service, or a workload or HelmRelease named by its
+    metadata where the image sits in `containers` (not `initContainers`, not a sidecar list)."""
+    low = [t.lower() for t in trail]
+    name: Any = None
+    if len(trail) > 2 and low[0] == "services":
+        name = trail[1]
+    elif "containers" in low and isinstance(data, dict) and _kind_of(data) in _WORKLOAD_KINDS:
+        meta = data.get("metadata")
+        name = meta.get("name") if isinstance(meta, dict) else None
+    else:
+        return None
+    slug = slugify(name) if isinstance(name, str) else ""
+    return slug if len(slug) >= 3 and slug not in _NOT_UNITS else None
 
 
 def image_repository(ref: str) -> str:
@@ -327,6 +366,10 @@ class Discoverer:
                     out += self._task(key, value, f.path, line)  # an Ansible task in a list of tasks
                 if isinstance(value, str):
                     out += self._links(value, f.path, line)
+                if value and (receiver := _RECEIVER.match(trail[-1] if trail else "")) and "receivers" in trail:
+                    # `discord_configs:` in an Alertmanager receiver, `discordConfigs:` in an AlertmanagerConfig
+                    tool = m.notify_types.get(receiver.group(1).lower())
+                    out += self._sig(tool, f.path, line, f"alert receiver {trail[-1]}")
                 text = _plain(value)
                 if text is None:
                     continue
@@ -337,8 +380,10 @@ class Discoverer:
                 elif key in _IMAGE_KEYS or (key == "repository" and _image_context(trail)):
                     ref = _image_ref(data, trail, text)
                     repo = image_repository(ref)
-                    out += self._sig(m.image(ref), f.path, line, f"image {repo}") or self._unit(
-                        _image_names(repo), _units(data, trail, f.path), f.path, line, f"image {repo}"
+                    out += (
+                        self._sig(m.image(ref), f.path, line, f"image {repo}")
+                        or self._unit(_image_names(repo), _units(data, trail, f.path), f.path, line, f"image {repo}")
+                        or self._main_image(repo, _main_unit(data, trail), f.path, line)
                     )
                 elif key in _URL_KEYS and ("://" in text or "." in text.split("/", 1)[0]):
                     found = self._sig(m.url(text), f.path, line, f"repository {text}")
@@ -368,6 +413,11 @@ class Discoverer:
                 for name in provider:
                     p_line = provider.lines.get(name, line) if isinstance(provider, LDict) else line
                     out += self._sig(m.secret_providers.get(str(name).lower()), path, p_line, f"{kind} provider {name}")
+        spec = data.get("spec")
+        if kind == "Provider" and group.startswith("notification.toolkit.fluxcd.io") and isinstance(spec, dict):
+            kind_of = _plain(spec.get("type")) or ""
+            t_line = spec.lines.get("type", line) if isinstance(spec, LDict) else line
+            out += self._sig(m.notify_types.get(kind_of.lower()), path, t_line, f"Flux notification provider {kind_of}")
         return out
 
     def _task(self, key: str, value: Any, path: str, line: int) -> list[Signal]:
@@ -403,10 +453,21 @@ class Discoverer:
         (release `sabnzbd` with image `ghcr.io/home-operations/sabnzbd`, compose service `twingate` with image
         `twingate/connector`). It fills no known role, so it is never an overlap, but the repo runs it."""
         for name in names:
-            unit = _unit_tool(slugify(name), units)
-            if unit is not None:
-                return [Signal(tool=unit, evidence=Evidence(path=path, line=line, how=how), roles=[UNCLASSIFIED])]
+            found = _unit_tool(slugify(name), units)
+            if found is not None:
+                tool, other = found
+                evidence = Evidence(path=path, line=line, how=how)
+                return [Signal(tool=tool, evidence=evidence, roles=[UNCLASSIFIED], alias=other)]
         return []
+
+    def _main_image(self, repo: str, unit: str | None, path: str, line: int) -> list[Signal]:
+        """A tool the catalog lacks, known as the unit whose main container runs it: release `zwave2mqtt` running
+        `ghcr.io/zwave-js/zwave-js-ui` is one tool with both names. Helper images (busybox, kubectl) are no tool."""
+        names = _image_names(repo)
+        if unit is None or not names or is_utility(names[0]) or self.catalog.tool(unit) is not None:
+            return []
+        evidence = Evidence(path=path, line=line, how=f"image {repo} in {unit}")
+        return [Signal(tool=unit, evidence=evidence, roles=[UNCLASSIFIED], alias=names[0])]
 
     def _image_lines(self, f: RepoFile, start: int) -> list[Signal]:
         """`image: x/y:1` and app-template's `repository: ghcr.io/x/y` lines from `start` on, read as text."""

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from assistant.stack.catalog import RoleCatalog, Tool
 
-INVENTORY_VERSION = 2  # 2: deployed tools the catalog lacks (role `unclassified`)
+INVENTORY_VERSION = 3  # 2: deployed tools the catalog lacks (role `unclassified`); 3: their aliases
 UNCLASSIFIED = "unclassified"
 # weak: a CRD kind (counts only when no strong tool fills the role); default: shipped switched on by a chart the repo
 # deploys; off: values that switch such a subchart off (cancels `default` signals of the tool in the same folder).
@@ -34,6 +34,7 @@ class Signal(BaseModel):
     strength: Strength = "strong"
     roles: list[str] = Field(default_factory=list)  # roles this use adds (a Gateway class makes its tool the ingress)
     source: str | None = None  # the source object's name, for `source` and `ref` signals
+    alias: str | None = None  # another name of a tool the catalog lacks (the image of unit `zwave2mqtt`)
 
 
 class Decision(BaseModel):
@@ -52,6 +53,7 @@ class InventoryEntry(BaseModel):
     evidence_count: int = 0
     assists: list[str] = Field(default_factory=list)  # roles it helps with in this repo, never an overlap
     origin: Literal["discovered", "override"] = "discovered"
+    aliases: list[str] = Field(default_factory=list)  # other names of a tool the catalog lacks
     note: str = ""  # the catalog's compatibility note ("Redis-compatible")
 
     @property
@@ -178,10 +180,17 @@ def aggregate(signals: list[Signal], catalog: RoleCatalog, kinds: dict[str, int]
         entry.assists = [r for r in tool.assists if r not in needs or any((kinds or {}).get(k) for k in needs[r])]
         entries.append(entry)
     for slug, sigs in sorted(unknown.items()):
+        if any(slug.startswith(known + "-") and catalog.tool(slug[len(known) + 1 :]) for known in keep):
+            continue  # `external-dns-opnsense`: the External DNS the repo runs, for OPNsense; not a tool of its own
         evidence = sorted({s.evidence.model_dump_json(): s.evidence for s in sigs}.values(), key=_evidence_order)
         entries.append(
             InventoryEntry(
-                tool=slug, name=slug, roles=[UNCLASSIFIED], evidence=evidence[:5], evidence_count=len(evidence)
+                tool=slug,
+                name=slug,
+                roles=[UNCLASSIFIED],
+                evidence=evidence[:5],
+                evidence_count=len(evidence),
+                aliases=sorted({s.alias for s in sigs if s.alias and s.alias != slug}),
             )
         )
     return entries

@@ -14,6 +14,7 @@ from typing import Any
 from assistant.checks.context import Context, finding, line_of
 from assistant.inputs.manifests import Document, walk
 from assistant.models import Finding
+from assistant.stack.discovery import UTILITY_IMAGES
 from assistant.stack.view import Stack
 
 _CAPS = {"SYS_ADMIN", "NET_ADMIN", "CAP_SYS_ADMIN", "CAP_NET_ADMIN", "ALL"}
@@ -47,10 +48,6 @@ def _settings(trail: tuple[str, ...], value: Any) -> list[tuple[str, str]]:
 
 
 # general-purpose base images run as helpers by every kind of workload: sharing one says nothing of what runs
-UTILITY_IMAGES = {
-    "busybox", "alpine", "ubuntu", "debian", "bash", "curl", "kubectl", "os-shell", "bitnami-shell", "python", "node",
-    "golang", "jq", "yq", "git", "wget", "netshoot", "toolbox", "k8s-sidecar", "pause",
-}  # fmt: skip
 
 
 def _images(doc: Document) -> set[str]:
