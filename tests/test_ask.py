@@ -127,3 +127,40 @@ def test_a_huge_paste_is_answered_by_its_opening_not_reviewed_line_by_line(examp
     assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
     assert "characters long" in res.stdout and "review --proposal" in res.stdout + res.stderr
     assert took < 60, f"{took:.1f}s"
+
+
+SKILL = """---
+name: new-app
+description: Scaffold a new app in this cluster with its route, secret and backup entry.
+---
+
+# Scaffolding a New App
+
+1. Copy the HelmRelease template below into `kubernetes/default/<app>/<app>.yaml`.
+2. Add an ExternalSecret for its credentials.
+"""
+BACKUP_DOC = """# Backup system
+
+Snapshots run every hour to the NAS.
+
+## Adding a New Application
+
+Add the app's PVC name to the backup list so that its volume gets snapshots.
+"""
+
+
+def test_a_how_to_opens_with_the_repos_skill_for_that_task(tmp_path: Path) -> None:
+    """An agent skill (`.claude/skills/<task>/SKILL.md`) is a procedure written to be followed: for a how-to it
+    ranks as a runbook does, above another doc's section on one part of the task."""
+    from assistant.knowledge_base.index import IndexStore
+    from tests.conftest import settings_for, write_tree
+
+    repo = write_tree(
+        tmp_path / "repo", {".claude/skills/new-app/SKILL.md": SKILL, "kubernetes/backup/README.md": BACKUP_DOC}
+    )
+    settings = settings_for(tmp_path / "index", repo=repo)
+    IndexStore(settings).build(repo)
+    answer = answer_offline("How do I add a new app to this cluster?", Knowledge(settings))
+    assert answer.citations[0].path == ".claude/skills/new-app/SKILL.md"
+    backup = answer_offline("How often do the backup snapshots run?", Knowledge(settings))
+    assert backup.citations[0].path == "kubernetes/backup/README.md"  # a question about the other doc still gets it

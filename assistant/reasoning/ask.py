@@ -144,13 +144,18 @@ def _section_prior(hit: Hit, why: bool) -> float:
     return prior
 
 
+# Runbooks, how-to guides, and agent skills (`.claude/skills/new-app/SKILL.md`: one procedure each, written to be
+# followed step by step)
+_HOWTO_PATH = re.compile(r"runbook|how-?to|guide|(^|/)skills?/|(^|/)skill\.md$")
+
+
 def _file_prior(path: str, why: bool, task: bool = True) -> float:
-    """Runbooks and how-to docs for a task, architecture docs and ADRs for a why; the built-in framework below
+    """Runbooks, how-to docs and skills for a task, architecture docs and ADRs for a why; the built-in framework below
     the repo's own docs for a task (it names patterns, the repo says how they are done here)."""
     low = path.lower()
     if why:
         return 0.15 if re.search(r"adr|decision|architecture", low) else 0.0
-    prior = 0.2 if task and re.search(r"runbook|how-?to|guide", low) else (0.05 if "docs/" in low else 0.0)
+    prior = 0.2 if task and _HOWTO_PATH.search(low) else (0.05 if "docs/" in low else 0.0)
     return prior - (0.1 if low.startswith("knowledge/") else 0.0)
 
 
