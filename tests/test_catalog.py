@@ -95,9 +95,9 @@ def test_catalog_covers_the_ecosystem(catalog: RoleCatalog) -> None:
 def test_every_tool_can_be_found_in_a_repo(catalog: RoleCatalog) -> None:
     def evidence(t: Tool) -> list[object]:
         return [*t.charts, *t.images, *t.crds, *t.repos, *t.terraform, *t.markers, *t.gateway_classes,
-                *t.secret_providers, *t.notify_types]  # fmt: skip
+                *t.secret_providers, *t.notify_types, t.machine or None]  # fmt: skip
 
-    assert [t.slug for t in catalog.tools if not evidence(t)] == []
+    assert [t.slug for t in catalog.tools if not any(evidence(t))] == []
 
 
 def test_no_name_or_alias_belongs_to_two_tools(catalog: RoleCatalog) -> None:

@@ -40,12 +40,13 @@ FLOORS = {
     # for the inventory and 0.75 overlap recall (two need wordings missed), then the liveness and source rules and
     # the two need phrasings were learnt from it, so its floors are no longer blind. Session 15 (not blind): a unit's
     # main image the catalog lacks, hosted alert receivers, exporters a parent chart switches on, task files, and Flux
-    # sync paths with no kustomization file; the truths' own game-server exclusions are honoured (`excluded`).
+    # sync paths with no kustomization file; a Terraform VM's own description (TrueNAS, Active Directory); the truths'
+    # own game-server exclusions are honoured (`excluded`).
     # The issue's target (recall >= 0.9 at precision >= 0.95) is met on xunholy (0.925/0.969), not on billimek
     # (0.892/0.961): its misses are SaaS (UptimeRobot, GitHub, 1Password), services outside the cluster (a NAS's
     # Garage, OPNsense's Unbound), CLIs (minijinja, flate, claude-code) and a stack's bundled Alertmanager.
     "billimek-k8s-gitops": {"recall": 0.89, "precision": 0.96, "overlap": 0.875},
-    "christianlempa-homelab": {"recall": 0.9, "precision": 1.0, "overlap": 0.875},
+    "christianlempa-homelab": {"recall": 0.95, "precision": 1.0, "overlap": 1.0},
     "xunholy-k8s-gitops": {"recall": 0.92, "precision": 0.96, "overlap": 1.0},
 }
 # Blind set 2 (evals/stack/<repo>.proposals-blind2.yaml), labelled and committed before the discovery changes it

@@ -236,3 +236,28 @@ def test_the_repos_own_task_runner_and_hooks_are_known_by_their_files(tmp_path: 
     files["docs/tasks.md"] = "Each task is listed in the justfile of another project."
     inventory = _inventory(tmp_path, files)
     assert inventory.has("go-task") and inventory.has("pre-commit") and not inventory.has("just")
+
+
+VM = """resource "proxmox_vm_qemu" "{name}" {{
+    name = "{name}"
+    desc = "{desc}"
+    network {{
+        bridge = "vmbr1"
+    }}
+}}
+"""
+
+
+def test_a_declared_vm_runs_what_its_own_description_names(tmp_path: Path) -> None:
+    files = {
+        "terraform/nas.tf": VM.format(name="nas-prod-1", desc="NAS Production 1, Main Storage Server, TrueNAS Scale"),
+        "terraform/dc.tf": VM.format(name="wdc-prod-1", desc="Windows Domain Controller Production 1"),
+        # a bucket's description is no machine's; prose in a README proves nothing
+        "terraform/bucket.tf": 'resource "minio_bucket" "b" {\n  description = "Keycloak backups"\n}\n',
+        "README.md": "We once ran Keycloak on a VM.",
+    }
+    inventory = _inventory(tmp_path, files)
+    truenas = inventory.entry("truenas")
+    assert truenas is not None and truenas.roles == ["nas"] and str(truenas.evidence[0]) == "terraform/nas.tf:3"
+    assert inventory.entry("active-directory").roles == ["identity"]  # type: ignore[union-attr]
+    assert not inventory.has("keycloak")

@@ -65,6 +65,9 @@ class Tool(BaseModel):
     markers: list[Marker] = Field(default_factory=list)
     gateway_classes: list[str] = Field(default_factory=list)  # Gateway `gatewayClassName` / GatewayClass controller
     secret_providers: list[str] = Field(default_factory=list)  # keys under a SecretStore's `spec.provider`
+    # A whole-machine system (a NAS OS, a directory server): a VM or container the repo declares runs it where the
+    # machine's own description names it.
+    machine: bool = False
     # A Flux notification Provider `type`, Alertmanager `<type>_configs`, AlertmanagerConfig `<type>Configs`
     notify_types: list[str] = Field(default_factory=list)
     # OS packages (an Ansible `package`/`dnf`/`apt` task, a systemd unit it enables, a Dockerfile's `apk add`): host

@@ -23,7 +23,9 @@ from assistant.inputs.manifests import LDict, LList, parse_documents
 from assistant.inputs.repo_files import SKIP_DIRS, RepoFile
 from assistant.inputs.safe_yaml import YAMLLimitError
 from assistant.stack.catalog import Marker, RoleCatalog, slugify
-from assistant.stack.inventory import UNCLASSIFIED, Evidence, InventoryEntry, Signal, Strength
+from assistant.stack.inventory import UNCLASSIFIED, Evidence, Inventory, InventoryEntry, Signal, Strength
+from assistant.stack.matching import alias_pattern
+from assistant.stack.view import Stack
 
 YAML_EXT = (".yaml", ".yml")
 # Folder and resource names that name no tool: layout words of GitOps repos
@@ -61,6 +63,11 @@ _TEMPLATED = re.compile(r"\{\{|\$\{|<<|\{%")
 _URL_KEYS = {"url", "repourl", "repository", "repo", "source", "registry", "chartrepo"}
 _IMAGE_KEYS = {"image", "img"}
 _HCL_SOURCE = re.compile(r'^\s*source\s*=\s*"([^"]+)"', re.M)
+# A Terraform VM or container resource (`resource "proxmox_vm_qemu" "nas-prod-1" {`) and its description lines
+_MACHINE = re.compile(
+    r'^resource\s+"(\w*(?:vm|virtual_machine|lxc|container|domain|instance)\w*)"\s+"[^"]+"\s*\{', re.M
+)
+_DESCRIPTION = re.compile(r'^\s*(desc|description|notes)\s*=\s*"([^"\n]{1,300})"', re.M)
 _HCL_PROVIDER = re.compile(r'^\s*provider\s+"([\w-]+)"', re.M)
 _URL = re.compile(r"\b(?:https?|oci)://([^\s\"'`/:?#]+)[^\s\"'`]*", re.I)
 # Ansible modules that install packages, and the ones that enable a service (`systemd: {name: x.timer}`)
@@ -519,7 +526,24 @@ class Discoverer:
             if pos >= 0 and (_HCL_SOURCE.search(f.text) or _HCL_PROVIDER.search(f.text)):
                 line = f.text.count("\n", 0, pos) + 1
                 out += self._sig(tool, f.path, line, f"terraform {pattern}")
+        return out + self._machine_descriptions(f)
+
+    def _machine_descriptions(self, f: RepoFile) -> list[Signal]:
+        """A VM or container the repo declares runs what its own description says (`desc = "NAS Production 1, Main
+        Storage Server, TrueNAS Scale"`): a whole-machine tool of the catalog named there."""
+        out: list[Signal] = []
+        for block in _MACHINE.finditer(f.text):
+            for m in _DESCRIPTION.finditer(f.text, block.end(), _block_end(f.text, block.end())):
+                text = m.group(2)
+                for tool in self._prose.candidates(text):
+                    if tool.machine and alias_pattern(tool.names).search(text):
+                        line = f.text.count("\n", 0, m.start(2)) + 1
+                        out += self._sig(tool.slug, f.path, line, f"{block.group(1)} {m.group(1)} names {tool.name}")
         return out
+
+    @cached_property
+    def _prose(self) -> Stack:
+        return Stack(self.catalog, Inventory())
 
     # -- file markers ----------------------------------------------------------------------------------------
     def marker_signals(self, root: Path, paths: list[str]) -> list[Signal]:
@@ -564,6 +588,19 @@ class Discoverer:
                 ):
                     return True
         return False
+
+
+def _block_end(text: str, start: int) -> int:
+    """Where the HCL block opened just before `start` closes: its braces balanced (strings are not parsed)."""
+    depth = 1
+    for i in range(start, len(text)):
+        if text[i] == "{":
+            depth += 1
+        elif text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(text)
 
 
 def ignored(path: str) -> bool:
