@@ -261,3 +261,16 @@ def test_a_declared_vm_runs_what_its_own_description_names(tmp_path: Path) -> No
     assert truenas is not None and truenas.roles == ["nas"] and str(truenas.evidence[0]) == "terraform/nas.tf:3"
     assert inventory.entry("active-directory").roles == ["identity"]  # type: ignore[union-attr]
     assert not inventory.has("keycloak")
+
+
+def test_a_hosted_service_the_config_links_to_is_relied_on_not_deployed(tmp_path: Path) -> None:
+    gatus = "ui:\n  buttons:\n    - name: Outside-in status\n      link: https://stats.uptimerobot.com/abc\n"
+    inventory = _inventory(
+        tmp_path,
+        {"monitoring/gatus/config.yaml": gatus, "flux/provider.yaml": PROVIDER, "docs/ideas.md": "Try pingdom.com?"},
+    )
+    robot = inventory.entry("uptimerobot")
+    assert robot is not None and robot.roles == ["uptime"] and robot.hosted
+    assert robot.label() == "UptimeRobot (hosted; monitoring/gatus/config.yaml:4)"
+    assert inventory.entry("discord").hosted  # type: ignore[union-attr]
+    assert not inventory.has("pingdom")  # prose names it, no config uses it

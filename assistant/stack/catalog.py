@@ -68,6 +68,7 @@ class Tool(BaseModel):
     # A whole-machine system (a NAS OS, a directory server): a VM or container the repo declares runs it where the
     # machine's own description names it.
     machine: bool = False
+    hosted: bool = False  # a hosted service (Discord): the repo relies on it, it never deploys it
     # A Flux notification Provider `type`, Alertmanager `<type>_configs`, AlertmanagerConfig `<type>Configs`
     notify_types: list[str] = Field(default_factory=list)
     # OS packages (an Ansible `package`/`dnf`/`apt` task, a systemd unit it enables, a Dockerfile's `apk add`): host
@@ -125,6 +126,8 @@ class CloudService(BaseModel):
     # self-hosted tools that connect a repo to this service (1Password Connect): where one runs, the repo has chosen
     # the service, so relying on it is the house's way, not a new cloud dependency
     connectors: list[str] = Field(default_factory=list)
+    # Hostnames of the service (`uptimerobot.com`): a URL to one in the repo's config means the repo relies on it
+    endpoints: list[str] = Field(default_factory=list)
 
 
 class RoleCatalog(BaseModel):
@@ -166,6 +169,10 @@ class RoleCatalog(BaseModel):
 
     def tool(self, slug: str) -> Tool | None:
         return self.by_slug.get(slug)
+
+    @cached_property
+    def cloud_by_slug(self) -> dict[str, CloudService]:
+        return {c.slug: c for c in self.cloud_only}
 
     def role(self, role_id: str) -> Role | None:
         return self.role_by_id.get(role_id)

@@ -138,6 +138,8 @@ class Matchers:
             m.endpoints += [(e.lower(), t.slug) for e in t.endpoints]
             for chart, tools in t.chart_bundles.items():
                 m.chart_bundles.setdefault(chart.lower(), []).extend(tools)
+        for service in catalog.cloud_only:  # a hosted service the repo's config links to
+            m.endpoints += [(e.lower(), service.slug) for e in service.endpoints]
         m.images.sort(key=lambda x: -len(x[0]))  # the most specific repository wins
         for pattern, tool in m.images:
             m.image_buckets.setdefault(pattern.rsplit("/", 1)[-1], []).append((pattern, tool))

@@ -54,6 +54,7 @@ class InventoryEntry(BaseModel):
     assists: list[str] = Field(default_factory=list)  # roles it helps with in this repo, never an overlap
     origin: Literal["discovered", "override"] = "discovered"
     aliases: list[str] = Field(default_factory=list)  # other names of a tool the catalog lacks
+    hosted: bool = False  # a hosted service the repo relies on (alerts to Discord), not one it deploys
     note: str = ""  # the catalog's compatibility note ("Redis-compatible")
 
     @property
@@ -62,7 +63,7 @@ class InventoryEntry(BaseModel):
         return str(self.evidence[0]) if self.evidence else "declared in the stack overrides"
 
     def label(self) -> str:
-        return f"{self.name} ({self.where})"
+        return f"{self.name} ({'hosted; ' if self.hosted else ''}{self.where})"
 
 
 class Inventory(BaseModel):
@@ -112,6 +113,7 @@ def entry_for(tool: Tool, evidence: list[Evidence], origin: Literal["discovered"
         evidence=evidence[:5],
         evidence_count=len(evidence),
         origin=origin,
+        hosted=tool.hosted,
         note=tool.note,
     )
 
@@ -143,7 +145,10 @@ def aggregate(signals: list[Signal], catalog: RoleCatalog, kinds: dict[str, int]
     ]
     by_tool: dict[str, list[Signal]] = {}
     unknown: dict[str, list[Signal]] = {}
+    cloud: dict[str, list[Signal]] = {}
     for s in signals:
+        if s.tool in catalog.cloud_by_slug and s.strength == "strong":
+            cloud.setdefault(s.tool, []).append(s)
         if catalog.tool(s.tool) is None and s.roles == [UNCLASSIFIED] and s.strength == "strong":
             unknown.setdefault(s.tool, []).append(s)
         if catalog.tool(s.tool) is None or s.strength == "off":
@@ -179,6 +184,19 @@ def aggregate(signals: list[Signal], catalog: RoleCatalog, kinds: dict[str, int]
         tool = catalog.by_slug[slug]
         entry.assists = [r for r in tool.assists if r not in needs or any((kinds or {}).get(k) for k in needs[r])]
         entries.append(entry)
+    for slug, sigs in sorted(cloud.items()):
+        service = catalog.cloud_by_slug[slug]
+        evidence = sorted({s.evidence.model_dump_json(): s.evidence for s in sigs}.values(), key=_evidence_order)
+        entries.append(
+            InventoryEntry(
+                tool=slug,
+                name=service.name,
+                roles=[service.role] if service.role else [],
+                evidence=evidence[:5],
+                evidence_count=len(evidence),
+                hosted=True,
+            )
+        )
     for slug, sigs in sorted(unknown.items()):
         if any(slug.startswith(known + "-") and catalog.tool(slug[len(known) + 1 :]) for known in keep):
             continue  # `external-dns-opnsense`: the External DNS the repo runs, for OPNsense; not a tool of its own
