@@ -68,12 +68,12 @@ BLIND_FLOORS = {
 # (blind): billimek 0.733 accuracy, 3 false majors; christianlempa 0.833, 0; xunholy 0.867, 1. The detectors that
 # came after it (privileged, duplicate keys, literal credentials, public listeners, hand steps, uncommitted config)
 # were written against these labels, so the floors below are today's figures, not blind ones. `major_labels_missed`:
-# labelled majors no major of their category answered (billimek: a chart-made PVC beside kopiur's restore claim;
-# christianlempa: a VM cloned from a placeholder template).
+# labelled majors no major of their category answered (billimek: a chart-made PVC beside kopiur's restore claim).
+# christianlempa's VM cloned from a template its own comment calls a stand-in is found since session 15.
 NEW_PR_FLOORS = {
     "billimek-k8s-gitops": {"false_majors": 0, "missed_majors": 4, "verdict_accuracy": 0.93, "major_labels_missed": 1},
     "christianlempa-homelab": {
-        "false_majors": 0, "missed_majors": 6, "verdict_accuracy": 0.91, "major_labels_missed": 1
+        "false_majors": 0, "missed_majors": 5, "verdict_accuracy": 1.0, "major_labels_missed": 0
     },
     "xunholy-k8s-gitops": {"false_majors": 0, "missed_majors": 3, "verdict_accuracy": 1.0, "major_labels_missed": 0},
 }
@@ -681,6 +681,11 @@ def test_hand_steps_in_set_up_scripts_and_comments(tmp_path: Path) -> None:
     assert steps("apps/a0/values.yaml", secret) == [("major", 2)]
     accounts = ["values:", "  # accounts for CI are created manually in the UI", "  a: 1"]
     assert steps("apps/a1/values.yaml", accounts) == [("minor", 2)]
+    # a value the change itself calls a stand-in ships as it is: major, at its line; a TODO note is no finding
+    vm = ['resource "proxmox_vm_qemu" "srv" {', '  clone = "ubuntu-test-1"   # <- need to replace!', "}"]
+    assert steps("terraform/srv.tf", vm) == [("major", 2)]
+    todo = ["ingress:", "  host: home.example.com # TODO replace hajimari with home. domain"]
+    assert steps("apps/a2/values.yaml", todo) == []
 
 
 RELEASE_WITH_SECRET = RELEASE.replace(

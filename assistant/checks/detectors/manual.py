@@ -1,7 +1,8 @@
 """manual-steps in a change: a set-up script that changes the cluster by hand (`kubectl run`, `apply`, `exec`…),
-and a comment the change adds that says something it depends on is made by hand ("created imperatively, never
-committed"). A hand-made credential where the repo keeps its secrets in git is major; other hand steps the change
-documents are questions."""
+a comment the change adds that says something it depends on is made by hand ("created imperatively, never
+committed"), and a value the change itself marks as a stand-in (`clone = "test-vm"  # <- need to replace!`).
+A hand-made credential where the repo keeps its secrets in git is major, and so is a stand-in value (someone has to
+replace it by hand before it is right); other hand steps the change documents are questions."""
 
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ COMMENT = re.compile(r"^\s*(?:#|//)")
 BY_HAND = re.compile(
     r"\b(?:creat\w*|made|appl\w*|set\s+up|add\w*|import\w*)\s+(?:\w+\s+)?(?:imperatively|by\s+hand|manually|"
     r"out[\s-]of[\s-]band)\b|\bout[\s-]of[\s-]band\b|\bnever\s+committed\b|\bkubectl\s+create\s+secret\b",
+    re.I,
+)
+# A value with a comment on its own line saying it is not the real one yet (a bare TODO is a note, not this)
+PLACEHOLDER = re.compile(
+    r"^\s*(?:-\s+)?[\w\"'.-]+\s*[:=]\s*[^\s#/].*?\s(?:#|//)[^\n]*?\b(?:(?:needs?|must|has)\s+to\s+(?:be\s+)?replace"
+    r"\w*|replace\s*me|change\s*me|changeme|placeholder|dummy\s+value|fill\s+(?:this\s+)?in)\b",
     re.I,
 )
 CREDENTIAL = re.compile(r"\b(?:secret|credential|password|token|api[\s-]?key|key)s?\b", re.I)
@@ -73,6 +80,23 @@ def _said_by_hand(ctx: Context, f: ChangedFile, secrets_kept: str | None) -> lis
     return out
 
 
+def _stand_ins(f: ChangedFile) -> Finding | None:
+    lines = f.numbered()
+    for number in sorted(f.added_lines):
+        line = lines.get(number, "")
+        if PLACEHOLDER.search(line):
+            value, _, comment = re.split(r"\s(#|//)", line, maxsplit=1)  # the pattern holds a comment
+            return finding(
+                "manual-steps",
+                f"stand-in:{f.path}:{number}",
+                f"{f.path} sets `{value.strip()[:120]}` and says it is a stand-in ({comment.strip()[:100]}): "
+                "deployed as it is, the change ships the placeholder, and someone must replace it by hand later.",
+                Location(path=f.path, line=number),
+                severity="major",
+            )
+    return None
+
+
 def _secrets_convention(ctx: Context) -> str | None:
     if not ctx.repo_texts:
         return None
@@ -89,6 +113,8 @@ def hand_steps(ctx: Context, stack: Stack) -> list[Finding]:
             out.append(script)
         elif f in commented:
             out.extend(_said_by_hand(ctx, f, secrets_kept))
+        if (stand_in := _stand_ins(f)) is not None:
+            out.append(stand_in)
     return out
 
 
