@@ -62,7 +62,17 @@ def _work_tree(repo: Path) -> Path:
 
 
 def _settings(repo: Path | None = None) -> Settings:
+    from assistant.config import IGNORED_REPO_KEYS, REPO_LOCAL_FILE
+
     s = Settings()
+    if IGNORED_REPO_KEYS:
+        from rich.markup import escape
+
+        err.print(
+            f"[yellow]note:[/] ./{REPO_LOCAL_FILE} sets {escape(', '.join(IGNORED_REPO_KEYS))}: ignored, a repo's own"
+            " config may not choose endpoints, keys or paths (`assistant trust` allows this file as it is now)",
+            soft_wrap=True,
+        )
     if repo is not None:
         s.repo = repo
     return s
@@ -425,6 +435,24 @@ def eval_(
             err.print(line)
     if summary.gate_failures:
         raise typer.Exit(1)
+
+
+@app.command()
+def trust(
+    path: Annotated[Path, typer.Argument(help="the repo-local config file to trust as it is now")] = Path(
+        "assistant.toml"
+    ),
+) -> None:
+    """Let a repo-local assistant.toml set endpoints, keys and paths: recorded for this file as it is now."""
+    from assistant.config import trust as record_trust
+
+    if not path.is_file():
+        raise AssistantError(f"no config file at {path}")
+    from rich.markup import escape
+
+    record = record_trust(path)
+    out.print(f"trusted {escape(str(path.resolve()))} as it is now (recorded in {escape(str(record))}); an edit to it"
+              " needs trust again", soft_wrap=True)  # fmt: skip
 
 
 @app.command()

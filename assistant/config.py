@@ -1,13 +1,24 @@
-"""Settings, built once and passed down: environment (ASSISTANT_*, OPENAI_*), then ./assistant.toml, then defaults."""
+"""Settings, built once and passed down: environment (ASSISTANT_*, OPENAI_*), then the user's config file
+(`~/.config/review-assistant/config.toml`), then ./assistant.toml, then defaults.
+
+A repo-local `assistant.toml` is the repo's, and a checked-out PR can add or change it: it may not choose where
+data goes or which files are read or written (`REPO_LOCAL_DENIED`: endpoints, keys, the embedding service, paths)
+unless the user trusted that exact file once (`assistant trust`, recorded with its digest in the user's config dir).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -23,6 +34,67 @@ def data_dir(name: str) -> Path:
     return installed if installed.is_dir() else PROJECT_DIR / name
 
 
+REPO_LOCAL_FILE = "assistant.toml"
+# Settings a repo-local file may not set without the user's trust: where text and keys are sent (endpoints, keys,
+# the embedding service), and paths, which could name any file of the user's to read, send or overwrite.
+REPO_LOCAL_DENIED = frozenset(
+    {
+        "openai_api_key", "openai_base_url", "chroma_url", "embeddings", "index_dir", "prompts_dir", "framework_path",
+        "catalog_path", "stack_overrides", "repo",
+    }
+)  # fmt: skip
+# What the last Settings() ignored in ./assistant.toml, for the CLI to say once
+IGNORED_REPO_KEYS: list[str] = []
+
+
+def user_config_dir() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "review-assistant"
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _trusted() -> dict[str, str]:
+    try:
+        data = json.loads((user_config_dir() / "trusted.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def is_trusted(path: Path) -> bool:
+    """The user trusted this file, as it is now (a later edit, by a PR or anyone, needs trust again)."""
+    try:
+        return _trusted().get(str(path.resolve())) == _digest(path)
+    except OSError:
+        return False
+
+
+def trust(path: Path) -> Path:
+    """Record that the user trusts this repo-local config file as it is now; returns the record's path."""
+    record = user_config_dir() / "trusted.json"
+    trusted = _trusted() | {str(path.resolve()): _digest(path)}
+    record.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    record.write_text(json.dumps(trusted, indent=2, sort_keys=True), encoding="utf-8")
+    record.chmod(0o600)
+    return record
+
+
+def _repo_local(settings_cls: type[BaseSettings]) -> PydanticBaseSettingsSource:
+    path = Path.cwd() / REPO_LOCAL_FILE
+    IGNORED_REPO_KEYS.clear()
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = {}  # a broken repo file sets nothing; the user's own settings still hold
+    if data and not is_trusted(path):
+        IGNORED_REPO_KEYS.extend(sorted(k for k in data if k in REPO_LOCAL_DENIED))
+        data = {k: v for k, v in data.items() if k not in REPO_LOCAL_DENIED}
+    return InitSettingsSource(settings_cls, init_kwargs=data)
+
+
 class EvalThresholds(BaseSettings):
     category_recall: float = 0.95
     category_precision: float = 0.85
@@ -33,9 +105,7 @@ class EvalThresholds(BaseSettings):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="ASSISTANT_", toml_file="assistant.toml", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore", populate_by_name=True)
 
     index_dir: Path = Path(".assistant")
     chroma_url: str | None = None
@@ -81,7 +151,13 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+        user_file = user_config_dir() / "config.toml"
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=user_file),
+            _repo_local(settings_cls),
+        )
 
     @property
     def context_repo(self) -> Path | None:

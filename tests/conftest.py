@@ -22,11 +22,12 @@ CORPUS = PROJECT.parent / "shared" / "corpus" / "homelab"
 
 @pytest.fixture(autouse=True)
 def history_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test keeps TUI conversations in its own directory, never the user's."""
+    """Every test keeps TUI conversations in its own directory, never the user's, and reads no user config."""
     from tui.history import HISTORY_ENV
 
     directory = tmp_path / "history"
     monkeypatch.setenv(HISTORY_ENV, str(directory))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "user-config"))
     return directory
 
 
