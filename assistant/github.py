@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ def token() -> str | None:
     return None
 
 
+RETRY_DELAYS: tuple[float, ...] = (1.0, 3.0)  # seconds before the 2nd and 3rd try of a read GitHub answered 5xx
 MAX_PAGES = 100  # 100 pages of 100: GitHub itself lists at most 3,000 files of a PR
 REVIEWABLE = re.compile(r"\.(?:ya?ml|json|tf|hcl|md)$")
 
@@ -109,10 +111,17 @@ class GitHub:
         return AssistantError(f"GitHub {r.status_code} for {what}: {detail}".rstrip(": "), hint)
 
     def _send(self, method: str, path: str, **kwargs: object) -> httpx.Response:
-        try:
-            return self.client.request(method, path, **kwargs)  # type: ignore[arg-type]
-        except httpx.HTTPError as exc:
-            raise AssistantError(f"GitHub unreachable: {exc.__class__.__name__}: {exc}") from None
+        """One request; a 5xx answer to a read is retried with backoff (RETRY_DELAYS), a write is not repeated."""
+        delays = RETRY_DELAYS if method == "GET" else ()
+        for delay in (*delays, None):
+            try:
+                r = self.client.request(method, path, **kwargs)  # type: ignore[arg-type]
+            except httpx.HTTPError as exc:
+                raise AssistantError(f"GitHub unreachable: {exc.__class__.__name__}: {exc}") from None
+            if r.status_code < 500 or delay is None:
+                return r
+            time.sleep(delay)
+        raise AssertionError("unreachable")  # the loop returns on its last try
 
     def _get(self, path: str, accept: str | None = None) -> httpx.Response:
         r = self._send("GET", path, headers={"Accept": accept} if accept else None)
@@ -140,7 +149,21 @@ class GitHub:
                 raise AssistantError(f"GitHub answered {path} with something other than a list")
             items.extend(page)
             url = r.links.get("next", {}).get("url")
+            if url is not None and not self._same_host(url):
+                raise AssistantError(
+                    f"GitHub's next page for {path} is on another host ({httpx.URL(url).host}): not followed, the"
+                    " token goes to the configured API host only"
+                )
         return items
+
+    def _same_host(self, url: str) -> bool:
+        """A relative URL, or an absolute one on the API's own scheme, host and port."""
+        target, base = httpx.URL(url), self.client.base_url
+        return not target.is_absolute_url or (target.scheme, target.host, target.port) == (
+            base.scheme,
+            base.host,
+            base.port,
+        )
 
     def login(self) -> str | None:
         """The login of the token's user (GET /user), or None when there is no user to ask about."""

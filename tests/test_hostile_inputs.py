@@ -577,12 +577,13 @@ def test_github_rate_limit_gives_the_reset_time(monkeypatch: pytest.MonkeyPatch)
 
 @pytest.fixture
 def github_listener(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[int, dict[str, str], bytes]]]:
-    """A real local HTTP listener as the GitHub API: each request pops the next scripted answer."""
+    """A real local HTTP listener as the GitHub API: each request pops the next scripted answer; the last one stays
+    (a gateway that is down keeps answering so when the client retries)."""
     answers: list[tuple[int, dict[str, str], bytes]] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            status, headers, body = answers.pop(0) if answers else (500, {}, b"")
+            status, headers, body = (answers.pop(0) if len(answers) > 1 else answers[0]) if answers else (500, {}, b"")
             self.send_response(status)
             for k, v in headers.items():
                 self.send_header(k, v)
