@@ -228,7 +228,7 @@ def ask(
     if question == "-":
         from assistant.inputs.proposal import read_stdin
 
-        question = read_stdin(_settings().max_input_bytes).decode("utf-8", "replace")
+        question = read_stdin(_settings().max_input_bytes, "the question").decode("utf-8", "replace")
     settings = _settings()
     knowledge = Knowledge(settings)
     knowledge.warm_up()

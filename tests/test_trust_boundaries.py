@@ -4,6 +4,8 @@ the GitHub token stays on the API host, and the other hostile cases below."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +19,10 @@ import assistant.github as github_module
 from assistant.config import IGNORED_REPO_KEYS, Settings, trust, user_config_dir
 from assistant.errors import AssistantError
 from assistant.github import GitHub
+from tests.conftest import PROJECT, new_file_diff
+
+BIN = PROJECT / ".venv" / "bin" / "assistant"
+SECRET = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2-prod-db\n"
 
 
 def test_a_repo_local_config_cannot_choose_endpoints_keys_or_paths(
@@ -112,3 +118,26 @@ def test_a_github_5xx_answer_to_a_read_is_retried_with_backoff(monkeypatch: pyte
         assert len(down.seen) == 3  # two retries, then one clear error
     finally:
         down.server.shutdown()
+
+
+def _cli(args: list[str], stdin: bytes, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ASSISTANT_"))}
+    env |= {"ASSISTANT_LLM": "off", "ASSISTANT_INDEX_DIR": str(cwd / "index"), "XDG_CONFIG_HOME": str(cwd / "cfg")}
+    return subprocess.run([str(BIN), *args], input=stdin, capture_output=True, env=env, cwd=cwd, timeout=300)
+
+
+def test_an_input_over_its_limit_on_stdin_is_refused_never_cut(tmp_path: Path) -> None:
+    """A diff just over 20 MB whose cut fell on a file boundary lost the Secret after it and approved with exit 0."""
+    lines = [f"line {i} " + "x" * 90 for i in range(190_000)]
+    short = 20_000_001 - len(new_file_diff("docs/notes.md", "\n".join(lines)).encode())
+    lines[-1] += "x" * short  # the diff of the notes ends exactly where a 20 MB + 1 byte read stopped
+    filler = new_file_diff("docs/notes.md", "\n".join(lines))
+    secret = new_file_diff("apps/db/secret.yaml", SECRET)
+    assert len(filler.encode()) == 20_000_001
+    res = _cli(["review", "--diff", "-", "--fail-on", "revise"], (filler + secret).encode(), tmp_path)
+    assert res.returncode == 2 and b"over the 20 MB limit: refused, not cut" in res.stderr
+    assert b"Traceback" not in res.stderr and res.stdout == b""
+    res = _cli(["review", "--proposal", "-"], b"Add Loki. " * 120_000, tmp_path)  # 1.2 MB, the limit is 1 MB
+    assert res.returncode == 2 and b"the proposal on stdin is over the 1 MB limit" in res.stderr
+    res = _cli(["ask", "-"], b"how? " * 300_000, tmp_path)
+    assert res.returncode == 2 and b"the question on stdin is over" in res.stderr

@@ -18,7 +18,7 @@ def read_proposal(source: str, max_bytes: int) -> tuple[str, str]:
     """Text and ref of a proposal: `-` reads stdin, an existing file is read, and anything else that is not a
     single path-like token is the proposal's text itself (`--proposal 'Add Loki for logs'`)."""
     if source == "-":
-        raw = read_stdin(max_bytes + 1)
+        raw = read_stdin(max_bytes, "the proposal")
         ref = "stdin"
     else:
         path = Path(source)
@@ -38,15 +38,26 @@ def read_proposal(source: str, max_bytes: int) -> tuple[str, str]:
     return validate_text(raw, max_bytes), ref
 
 
-def read_stdin(limit: int) -> bytes:
-    """Up to `limit` bytes of stdin; a closed or unreadable stdin is one clear line, not a traceback."""
+def read_stdin(limit: int, what: str = "the input", hint: str = "raise ASSISTANT_MAX_INPUT_BYTES") -> bytes:
+    """All of stdin, refused (never cut) when it is over `limit` bytes; a closed or unreadable stdin is one clear
+    line, not a traceback."""
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:
         raise InputError("stdin is closed: pipe the input in (`... | assistant review -p -`) or give a file path")
     try:
-        return bytes(stream.read(limit))
+        raw = bytes(stream.read(limit + 1))
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read stdin: {exc}", "pipe the input in, or give a file path") from None
+    if len(raw) > limit:
+        raise InputError(
+            f"{what} on stdin is over the {_size(limit)} limit: refused, not cut (a cut could drop what matters)",
+            f"give a smaller input, or {hint}",
+        )
+    return raw
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_000_000:g} MB" if n >= 1_000_000 else f"{n / 1000:g} kB"
 
 
 def validate_text(raw: bytes | str, max_bytes: int) -> str:

@@ -90,7 +90,7 @@ def patch_file(source: str, repo: Path | None) -> PullRequest:
     from assistant.inputs.proposal import read_stdin
 
     if source == "-":
-        raw = read_stdin(MAX_PATCH_BYTES + 1)
+        raw = read_stdin(MAX_PATCH_BYTES, "the diff", "review the PR by number, or a range with --git")
     else:
         path = Path(source)
         if not path.is_file():
