@@ -297,6 +297,28 @@ def bench_big_diff(settings: Settings) -> dict[str, float]:
     return {"diff_5000_lines_s": round(time.perf_counter() - t0, 2)}
 
 
+def bench_big_proposal(settings: Settings) -> dict[str, float]:
+    """1 MB proposals (the input limit), reviewed offline with the index: the project's own docs, each line of each
+    copy numbered so that few sentences repeat, and one sentence naming eight tools repeated as a paste would
+    (issue #23 item 6: linear, 1 MB < 5 s). The 100 kB figures show the slope."""
+    from assistant.pipeline import review_text
+
+    knowledge = Knowledge(settings)
+    review_text("Add Loki for logs.", settings, ref="warm-up", knowledge=knowledge)
+    prose = "\n".join(p.read_text(encoding="utf-8") for p in sorted((PROJECT / "docs").glob("*.md")))
+    lines = prose.splitlines()
+    numbered = "\n".join(f"{line} (copy {i})" for i in range(1_000_000 // len(prose) + 1) for line in lines)
+    line = "Deploy Redis and MinIO with Vault, not Consul, and Traefik behind Cilium, a Secret in git, with Loki. "
+    out: dict[str, float] = {}
+    for name, text in (("docs", numbered), ("repeated", line * (1_000_000 // len(line) + 1))):
+        for size in (100_000, 1_000_000):  # bytes: 1 MB is the input limit
+            cut = text.encode("utf-8")[:size].decode("utf-8", "ignore")
+            t0 = time.perf_counter()
+            review_text(cut, settings, ref=name, knowledge=knowledge)
+            out[f"{name}_{size // 1000}kB_s"] = round(time.perf_counter() - t0, 2)
+    return out
+
+
 def bench_scores(work: Path) -> dict[str, float]:
     """The score formula on the labelled proposals (evals/cases/proposals with one expected verdict): the spread per
     expected verdict, pairwise ordering (approve above revise above reject) and how many score 0. The cases are
@@ -397,6 +419,7 @@ def main() -> None:
         figures["scores"] = bench_scores(work)
         figures["hostile"] = bench_hostile(work)
         figures["review"] = bench_review(settings, 20 if args.quick else 200)
+        figures["big_proposal"] = bench_big_proposal(settings)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     for section, values in figures.items():

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from itertools import islice
 
 from assistant.inputs.language import Sentence, is_negated, sentences
 from assistant.stack.inventory import InventoryEntry
@@ -21,6 +23,10 @@ class Mention:
     params: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+_WORD_ANY_CASE = re.compile(r"[a-z0-9]+", re.I)  # offsets in the text as written
+
+
 @dataclass
 class ProposalText:
     text: str
@@ -29,6 +35,59 @@ class ProposalText:
     @classmethod
     def of(cls, text: str) -> ProposalText:
         return cls(text, sentences(text))
+
+    @cached_property
+    def distinct(self) -> list[Sentence]:
+        """Each sentence once, at its first place: a paste that repeats a line says no more the second time."""
+        seen: set[str] = set()
+        return [s for s in self.sentences if not (s.text in seen or seen.add(s.text))]  # type: ignore[func-returns-value]
+
+    @cached_property
+    def distinct_text(self) -> str:
+        """The distinct sentences, one a line: where a pattern is looked for before its sentences are read."""
+        return "\n".join(s.text for s in self.distinct)
+
+    @cached_property
+    def words(self) -> dict[str, list[int]]:
+        """Every word of the text, lower-case, with where it starts: a name whose first word is missing cannot be
+        there, and one whose first word is there can only start at those places."""
+        at: dict[str, list[int]] = {}
+        for m in _WORD_ANY_CASE.finditer(self.distinct_text):
+            at.setdefault(m.group(0).lower(), []).append(m.start())
+        return at
+
+    def naming(self, names: list[str], pattern: re.Pattern[str]) -> Iterator[Sentence]:
+        """The distinct sentences that name a tool (`pattern` is its names' pattern), in order: the pattern is
+        tried only where one of its names' first words starts, so a long text is not read once per tool."""
+        firsts = {w[0] for n in names if (w := _WORD.findall(n.lower()))}
+        width = max((len(n) for n in names), default=0) + 20  # room for separators and the end check
+        last = -1
+        for p in sorted({p for word in firsts for p in self.words.get(word, ())}):
+            m = pattern.search(self.distinct_text, max(0, p - 1), p + width)
+            if m is None:
+                continue
+            i = bisect_right(self._starts, m.start()) - 1
+            if i != last:
+                last = i
+                yield self.distinct[i]
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        starts, at = [], 0
+        for s in self.distinct:
+            starts.append(at)
+            at += len(s.text) + 1
+        return starts
+
+    def holding(self, pattern: re.Pattern[str]) -> Iterator[Sentence]:
+        """The distinct sentences in which the pattern matches, in order: one pass over the text, not one per
+        sentence."""
+        last = -1
+        for m in pattern.finditer(self.distinct_text):
+            i = bisect_right(self._starts, m.start()) - 1
+            if i != last:
+                last = i
+                yield self.distinct[i]
 
 
 @lru_cache(maxsize=512)
@@ -40,25 +99,30 @@ _INNER_NEGATION = re.compile(r"\b(?:not|never|no|without)\b", re.I)
 _QUOTED = re.compile(r"\"[^\"\n]{3,80}\"|“[^”\n]{3,80}”")
 
 
+MAX_AFFIRMED = 50  # mentions of one pattern kept: a finding cites the first; a pasted log repeating a name is no more
+
+
 def affirmed(doc: ProposalText, pattern: str, negatable: bool = True) -> list[tuple[Sentence, re.Match[str]]]:
     """Matches of the pattern that are not in the scope of a negation (unless the pattern is itself negative).
     A negatable match that holds a negation itself ("secrets: not even SOPS-encrypted in git") is not affirmed."""
-    out: list[tuple[Sentence, re.Match[str]]] = []
-    if not rx(pattern).search(doc.text):  # most patterns are absent: one pass over the whole text
-        return out
-    for s in doc.sentences:
-        quoted = [q.span() for q in _QUOTED.finditer(s.text)]
+    return list(islice(_affirmed(doc, pattern, negatable), MAX_AFFIRMED))
+
+
+def _affirmed(doc: ProposalText, pattern: str, negatable: bool) -> Iterator[tuple[Sentence, re.Match[str]]]:
+    for s in doc.holding(rx(pattern)):
+        quoted: list[tuple[int, int]] | None = None  # read only for a sentence that matches
         for m in rx(pattern).finditer(s.text):
             if negatable and (is_negated(s.text, m.start(), m.end()) or _INNER_NEGATION.search(m.group(0))):
                 continue
+            if quoted is None:
+                quoted = [q.span() for q in _QUOTED.finditer(s.text)]
             if negatable and any(a < m.start() and m.end() < b for a, b in quoted):
                 continue  # "Manual operational steps": quoting a name is not doing the thing
-            out.append((s, m))
-    return out
+            yield s, m
 
 
 def any_affirmed(doc: ProposalText, patterns: list[str]) -> bool:
-    return any(affirmed(doc, p) for p in patterns)
+    return any(next(_affirmed(doc, p, True), None) is not None for p in patterns)
 
 
 Predicate = Callable[[ProposalText, dict[str, object], Stack], list[Mention]]
@@ -136,10 +200,19 @@ def _catalog_matches(
     excludes = [rx(p) for p in _strs(params, "exclude_context")]
     component = alias_pattern(existing) if existing else None
     tool = alias_pattern(aliases)
-    out: list[tuple[Sentence, re.Match[str]]] = []
-    if not tool.search(doc.text):
-        return out
-    for s in doc.sentences:
+    return list(islice(_tool_matches(doc, aliases, tool, excludes, component, after, before), MAX_AFFIRMED))
+
+
+def _tool_matches(
+    doc: ProposalText,
+    aliases: list[str],
+    tool: re.Pattern[str],
+    excludes: list[re.Pattern[str]],
+    component: re.Pattern[str] | None,
+    after: re.Pattern[str] | None,
+    before: re.Pattern[str] | None,
+) -> Iterator[tuple[Sentence, re.Match[str]]]:
+    for s in doc.naming(aliases, tool):
         if any(e.search(s.text) for e in excludes):
             continue
         for m in tool.finditer(s.text):
@@ -156,8 +229,7 @@ def _catalog_matches(
                 continue
             if before and before.search(s.text[: m.start()]):
                 continue
-            out.append((s, m))
-    return out
+            yield s, m
 
 
 @predicate("catalog-overlap")
@@ -166,9 +238,7 @@ def catalog_overlap(doc: ProposalText, params: dict[str, object], stack: Stack) 
     reuse ("point it at the existing Redis") unless the proposal adds another instance of it."""
     found: list[Mention] = []
     named_new = False  # the proposal names a tool this repo does not run: its roles decide, not need words
-    for tool in stack.candidates(doc.text):
-        if not alias_pattern(tool.names).search(doc.text):
-            continue
+    for tool in stack.named_in(doc.text):
         named_new = named_new or not stack.runs(tool.slug)
         incumbents = stack.incumbents_for(tool)
         if not incumbents:

@@ -46,6 +46,7 @@ _SCOPE_BREAK = re.compile(
 _SWAP_CUE = re.compile(r"replac|migrat|mov|swap|switch|in\s+place", re.I)
 _SWAP_TARGET = re.compile(r"\b(?:to|with|by|for|in\s+favou?r\s+of|onto)\b", re.I)
 WINDOW_WORDS = 12
+LOOKBACK = 400  # characters before a mention: room for the 16 words the list walk-back reads
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,30 @@ class Sentence:
     line: int  # 1-based line of its start
 
 
+MAX_SENTENCE = 600  # characters: a longer run-on is cut into its clauses, so per-sentence work stays linear
+_CLAUSE = re.compile(r"(?<=[,;])\s+")
+
+
+def _bounded(piece: str) -> list[str]:
+    """A sentence as it is, or, over MAX_SENTENCE characters, its clauses (cut after each comma or semicolon), a
+    clause still too long cut at the last space that fits. Clause cuts repeat where the text repeats."""
+    if len(piece) <= MAX_SENTENCE:
+        return [piece]
+    out: list[str] = []
+    for clause in _CLAUSE.split(piece):
+        while len(clause) > MAX_SENTENCE:
+            cut = clause.rfind(" ", 0, MAX_SENTENCE) + 1 or MAX_SENTENCE
+            out.append(clause[:cut])
+            clause = clause[cut:]
+        out.append(clause)
+    return out
+
+
 def sentences(text: str) -> list[Sentence]:
     out: list[Sentence] = []
     pos = 0
     line = 1
-    for piece in _SENTENCE.split(text):
+    for piece in (p for whole in _SENTENCE.split(text) for p in _bounded(whole)):
         idx = text.find(piece, pos)
         if idx < 0:
             idx = pos
@@ -72,8 +92,10 @@ def sentences(text: str) -> list[Sentence]:
 
 
 def is_negated(sentence: str, start: int, end: int) -> bool:
-    """Whether the mention at [start, end) of the sentence sits in the scope of a negation or contrast cue."""
-    before = sentence[:start]
+    """Whether the mention at [start, end) of the sentence sits in the scope of a negation or contrast cue. Only
+    the words just before it count, so only the last LOOKBACK characters are read: linear in the input, however
+    long a run-on "sentence" is."""
+    before = sentence[max(0, start - LOOKBACK) : start]
     breaks = list(_SCOPE_BREAK.finditer(before))
     scope = before[breaks[-1].end() :] if breaks else before
     words = scope.split()

@@ -17,7 +17,7 @@ from assistant.knowledge_base.framework import Criterion, Question, Rubric
 from assistant.models import CriterionResult, Finding, Rating
 from assistant.stack.catalog import Tool
 from assistant.stack.inventory import InventoryEntry
-from assistant.stack.matching import alias_pattern, loose_pattern
+from assistant.stack.matching import loose_pattern
 from assistant.stack.view import INVENTORY_CHUNK, Stack
 
 
@@ -91,8 +91,8 @@ def answer_questions(
 def roles_without_incumbent(doc: ProposalText, stack: Stack) -> str | None:
     """"What existing components could solve this?" for a tool in a role this repo fills with nothing: none found."""
     empty: list[str] = []
-    for tool in stack.candidates(doc.text):
-        if alias_pattern(tool.names).search(doc.text) and not stack.incumbents_for(tool):
+    for tool in stack.named_in(doc.text):
+        if not stack.incumbents_for(tool):
             empty += [stack.role_name(r).lower() for r in tool.roles if stack.role_name(r).lower() not in empty]
     if not empty:
         return None
