@@ -9,21 +9,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.redaction import redact_model, redact_text
 from assistant.render.progress import fallback_line, llm_progress
+from assistant.render.safe import SafeConsole
 
 if TYPE_CHECKING:
     from assistant.knowledge_base.knowledge import Knowledge
     from assistant.models import Verdict
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Architecture reviews for GitOps homelabs.")
-out = Console()
-err = Console(stderr=True)
+out = SafeConsole()  # data never reaches the terminal as control codes, whatever the format
+err = SafeConsole(stderr=True)
 
 
 class Format(StrEnum):
@@ -66,8 +67,6 @@ def _settings(repo: Path | None = None) -> Settings:
 
     s = Settings()
     if IGNORED_REPO_KEYS:
-        from rich.markup import escape
-
         err.print(
             f"[yellow]note:[/] ./{REPO_LOCAL_FILE} sets {escape(', '.join(IGNORED_REPO_KEYS))}: ignored, a repo's own"
             " config may not choose endpoints, keys or paths (`assistant trust` allows this file as it is now)",
@@ -306,13 +305,14 @@ def review(
     if post and isinstance(subject, Change) and subject.github is not None:
         from assistant.render.markdown import render_markdown
 
-        err.print(f"comment: {subject.github.upsert_comment(subject.number, render_markdown(verdict))}")
+        url = subject.github.upsert_comment(subject.number, render_markdown(verdict))
+        err.print(f"comment: {url}", markup=False, highlight=False, soft_wrap=True)
     _emit_verdict(verdict, format or (Format.text if out.is_terminal else Format.markdown))
     unreviewed = verdict.pull_request.coverage.not_reviewed if verdict.pull_request else {}
     if unreviewed:  # never a silent drop: name what could not be reviewed, and fail the gate on it
         names = ", ".join(f"{p} ({why})" for p, why in unreviewed.items())
         gate = " (--fail-on fails; --allow-skipped accepts this)" if fail_on and not allow_skipped else ""
-        err.print(f"[yellow]not reviewed:[/] {names}{gate}", soft_wrap=True)
+        err.print(f"[yellow]not reviewed:[/] {escape(names)}{escape(gate)}", soft_wrap=True)
     if fail_on and (verdict.verdict == "reject" or (fail_on is FailOn.revise and verdict.verdict == "revise")):
         raise typer.Exit(1)
     if fail_on and unreviewed and not allow_skipped:
@@ -325,7 +325,7 @@ def _knowledge(settings: Settings) -> Knowledge:
     knowledge = Knowledge(settings)
     knowledge.warm_up()
     if note := knowledge.unindexed_note():
-        err.print(f"[yellow]note:[/] {note}")
+        err.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
     return knowledge
 
 
@@ -410,7 +410,7 @@ def eval_(
             result.passed = False  # the prompt changed since the recording: say which cassette, and how to fix it
             stale = f"cassette {cassettes / cassette_name(case.id)} no longer matches: {RERECORD}"
             result.reasons.append(stale)
-            err.print(stale, soft_wrap=True)
+            err.print(stale, soft_wrap=True, markup=False)
         elif result.fallback:
             result.reasons.append(f"LLM fell back offline: {result.fallback_reason}")
         results.append(result)
@@ -432,7 +432,7 @@ def eval_(
     if compare_with is not None:
         old = json.loads(compare_with.read_text())
         for line in compare(old, results, summary):
-            err.print(line)
+            err.print(line, markup=False, highlight=False)
     if summary.gate_failures:
         raise typer.Exit(1)
 
@@ -448,8 +448,6 @@ def trust(
 
     if not path.is_file():
         raise AssistantError(f"no config file at {path}")
-    from rich.markup import escape
-
     record = record_trust(path)
     out.print(f"trusted {escape(str(path.resolve()))} as it is now (recorded in {escape(str(record))}); an edit to it"
               " needs trust again", soft_wrap=True)  # fmt: skip
@@ -469,8 +467,6 @@ def main() -> None:
         code = app(standalone_mode=False)  # click returns an Exit's code instead of raising it here
         sys.exit(code if isinstance(code, int) else 0)
     except AssistantError as exc:
-        from rich.markup import escape  # a message may quote a hostile path or value: never markup
-
         hint = f"\n[dim]hint: {escape(redact_text(exc.hint))}[/]" if exc.hint else ""
         err.print(f"[bold red]error:[/] {escape(redact_text(exc.message))}{hint}", soft_wrap=True)
         sys.exit(2)
@@ -486,8 +482,6 @@ def main() -> None:
         if isinstance(exc, click.ClickException | typer.TyperException) and hasattr(exc, "show"):
             exc.show()
             sys.exit(int(getattr(exc, "exit_code", 2)))
-        from rich.markup import escape
-
         err.print(
             f"[bold red]error:[/] unexpected {exc.__class__.__name__}: {escape(redact_text(str(exc)))}", soft_wrap=True
         )

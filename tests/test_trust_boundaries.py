@@ -19,6 +19,7 @@ import assistant.github as github_module
 from assistant.config import IGNORED_REPO_KEYS, Settings, trust, user_config_dir
 from assistant.errors import AssistantError
 from assistant.github import GitHub
+from assistant.render.safe import terminal_safe
 from tests.conftest import PROJECT, new_file_diff
 
 BIN = PROJECT / ".venv" / "bin" / "assistant"
@@ -141,3 +142,47 @@ def test_an_input_over_its_limit_on_stdin_is_refused_never_cut(tmp_path: Path) -
     assert res.returncode == 2 and b"the proposal on stdin is over the 1 MB limit" in res.stderr
     res = _cli(["ask", "-"], b"how? " * 300_000, tmp_path)
     assert res.returncode == 2 and b"the question on stdin is over" in res.stderr
+
+
+OSC52 = "\x1b]52;c;cm0gLXJmIH4=\x07"  # writes `rm -rf ~` to the clipboard of a terminal that obeys
+
+
+def test_terminal_safe_shows_control_codes_as_text_and_keeps_the_rest() -> None:
+    text = f"Add Loki{OSC52}\r\nhidden\x9b31m\tok — ünïcode"
+    safe = terminal_safe(text)
+    assert "\x1b" not in safe and "\x07" not in safe and "\x9b" not in safe and "\r" not in safe
+    assert safe == "Add Loki\\x1b]52;c;cm0gLXJmIH4=\\x07\\x0d\nhidden\\x9b31m\tok — ünïcode"
+
+
+def test_data_never_reaches_the_terminal_as_control_codes_in_any_format(tmp_path: Path) -> None:
+    """A proposal's title, a PR file name and a quoted line carry an OSC 52 clipboard write: text and markdown show
+    it as `\\x1b`, JSON keeps the exact string (escaped by its encoder), and a file name holding Rich markup (`[/]`)
+    is printed as it is."""
+    proposal = tmp_path / "plan.md"
+    proposal.write_text(f"# Add Loki{OSC52}\n\nDeploy Loki for logs, with a Secret in git.\n", encoding="utf-8")
+    for fmt in ("text", "markdown"):
+        res = _cli(["review", "--proposal", str(proposal), "--format", fmt], b"", tmp_path)
+        assert res.returncode == 0, res.stderr
+        assert b"\x1b]52" not in res.stdout + res.stderr and b"\\x1b]52" in res.stdout
+    res = _cli(["review", "--proposal", str(proposal), "--format", "json"], b"", tmp_path)
+    assert json.loads(res.stdout)["subject"]["title"] == f"Add Loki{OSC52}"
+    big = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n" + "".join(
+        f"  k{i}: {'v' * 100}\n" for i in range(6000)
+    )  # one YAML document over the per-document limit: named as not reviewed
+    diff = tmp_path / "change.patch"
+    diff.write_text(new_file_diff(f"apps/[/]cm{OSC52}.yaml", big), encoding="utf-8")
+    res = _cli(["review", "--diff", str(diff), "--format", "text"], b"", tmp_path)
+    assert res.returncode == 0 and b"Traceback" not in res.stderr and b"MarkupError" not in res.stderr
+    assert b"not reviewed: apps/[/]cm\\x1b]52" in res.stderr and b"\x1b]52" not in res.stdout + res.stderr
+
+
+def test_the_tui_draws_a_verdict_s_data_without_control_codes(tmp_path: Path) -> None:
+    from assistant.pipeline import review_text
+    from tests.conftest import settings_for
+    from tui.widgets.verdict import verdict_content
+
+    verdict = review_text(f"Add Loki{OSC52} for logs, with a Secret in git.", settings_for(tmp_path / "index"))
+    assert verdict.findings  # control: there is a finding to draw
+    verdict.findings[0].message = f"look{OSC52}here"
+    shown = str(verdict_content(verdict))
+    assert "\x1b" not in shown and "look\\x1b]52" in shown

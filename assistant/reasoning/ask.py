@@ -14,6 +14,7 @@ from assistant.knowledge_base.keyword import tokenize
 from assistant.knowledge_base.knowledge import Knowledge
 from assistant.models import Answer, Citation, Hit
 from assistant.reasoning.intent import route
+from assistant.render.safe import terminal_safe
 
 
 def is_proposal(text: str) -> bool:
@@ -333,7 +334,7 @@ def render_answer_markdown(a: Answer) -> str:
         for n, c in listed:
             section = f" — {c.section}" if c.section else ""
             out.append(f"{n}. `{c.path}:{c.lines[0]}-{c.lines[1]}`{section}")
-    return "\n".join(out) + "\n"
+    return terminal_safe("\n".join(out) + "\n")
 
 
 def answer_question(question: str, knowledge: Knowledge, settings: Settings) -> Answer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from assistant.models import Verdict
 from assistant.redaction import redact_model
+from assistant.render.safe import terminal_safe
 
 ICON = {"approve": "✅", "revise": "🟡", "reject": "⛔"}
 COMMENT_MARKER = "<!-- review-assistant -->"
@@ -82,4 +83,4 @@ def render_markdown(v: Verdict) -> str:
             + "</sub>"
         )
     out.append(f"<sub>engine: {v.engine.mode} ({v.engine.model}), {v.engine.duration_ms} ms</sub>")
-    return "\n".join(out) + "\n"
+    return terminal_safe("\n".join(out) + "\n")  # printed, posted to GitHub or shown in the TUI

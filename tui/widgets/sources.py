@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from assistant.models import Chunk, Citation
 from assistant.redaction import redact_text
+from assistant.render.safe import terminal_safe
 from tui.messages import CitationChosen, OpenSource
 
 MAX_LINES = 80
@@ -37,15 +38,15 @@ def citation_label(n: int, cit: Citation) -> Content:
 
 
 def chunk_content(n: int | None, item: Citation | Chunk) -> Content:
-    text = redact_text(item.text if isinstance(item, Chunk) else item.excerpt)  # as `ask` prints and the LLM sees
+    text = terminal_safe(redact_text(item.text if isinstance(item, Chunk) else item.excerpt))  # as `ask` prints
     lines = text.splitlines()
     more = len(lines) - MAX_LINES
     body = "\n".join(lines[:MAX_LINES]) + (f"\n… {more} more lines" if more > 0 else "")
     return Content.assemble(
         (f"[{n}] " if n else "", "bold"),
-        (item.path, "bold $text-accent"),
+        (terminal_safe(item.path), "bold $text-accent"),
         (f"  lines {item.lines[0]}–{item.lines[1]}\n", "$text-muted"),
-        (f"{item.section}\n\n" if item.section else "\n", "italic"),
+        (f"{terminal_safe(item.section)}\n\n" if item.section else "\n", "italic"),
         body,
     )
 

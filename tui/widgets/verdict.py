@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from assistant.models import SEVERITY_ORDER, Verdict
+from assistant.render.safe import terminal_safe_model
 from tui.conversation import Point
 
 VERDICT_STYLE = {
@@ -41,6 +42,7 @@ def _move(now: int, before: int | None) -> str:
 
 
 def verdict_content(verdict: Verdict, before: Point | None = None) -> Content:
+    verdict = terminal_safe_model(verdict)  # titles, messages and paths are data: never control codes on screen
     nums = {c.id: n for n, c in enumerate(verdict.citations, 1)}
     parts: list[str | Content | tuple[str, str]] = [
         (f" {verdict.verdict.upper()} ", VERDICT_STYLE[verdict.verdict]),
