@@ -109,6 +109,7 @@ class Settings(BaseSettings):
 
     index_dir: Path = Path(".assistant")
     chroma_url: str | None = None
+    chroma_timeout: float = 15.0  # seconds a Chroma server may take to answer one call
     collection: str = "review_assistant"
     repo: Path | None = None
     framework_path: Path = Field(default_factory=lambda: data_dir("knowledge") / "framework.md")

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -121,9 +123,12 @@ def test_a_github_5xx_answer_to_a_read_is_retried_with_backoff(monkeypatch: pyte
         down.server.shutdown()
 
 
-def _cli(args: list[str], stdin: bytes, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+def _cli(
+    args: list[str], stdin: bytes, cwd: Path, extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ASSISTANT_"))}
     env |= {"ASSISTANT_LLM": "off", "ASSISTANT_INDEX_DIR": str(cwd / "index"), "XDG_CONFIG_HOME": str(cwd / "cfg")}
+    env |= extra or {}
     return subprocess.run([str(BIN), *args], input=stdin, capture_output=True, env=env, cwd=cwd, timeout=300)
 
 
@@ -186,3 +191,52 @@ def test_the_tui_draws_a_verdict_s_data_without_control_codes(tmp_path: Path) ->
     verdict.findings[0].message = f"look{OSC52}here"
     shown = str(verdict_content(verdict))
     assert "\x1b" not in shown and "look\\x1b]52" in shown
+
+
+class _Silent:
+    """A real TCP listener that accepts connections and never answers: a stopped server (SIGSTOP) looks the same.
+    With `heartbeat`, it answers the health probe and then stalls on every other request."""
+
+    def __init__(self, heartbeat: bool = False) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.held: list[socket.socket] = []
+        self.heartbeat = heartbeat
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+            if self.heartbeat and b"heartbeat" in conn.recv(4096):
+                body = b'{"nanosecond heartbeat": 1}'
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                             % (len(body), body))  # fmt: skip
+
+    def close(self) -> None:
+        self.sock.close()
+        for c in self.held:
+            c.close()
+
+
+@pytest.mark.parametrize("heartbeat", [False, True])
+def test_a_chroma_server_that_never_answers_cannot_hang_a_command(tmp_path: Path, heartbeat: bool) -> None:
+    """Before: `search` ran past 150 s, `review --fail-on` past 90 s against a silent server."""
+    server = _Silent(heartbeat)
+    try:
+        env = {"ASSISTANT_CHROMA_URL": server.url, "ASSISTANT_CHROMA_TIMEOUT": "2"}
+        for args in (["search", "loki"], ["review", "--proposal", "Add Loki for logs", "--fail-on", "reject"]):
+            t0 = time.monotonic()
+            res = _cli(args, b"", tmp_path, env)
+            took = time.monotonic() - t0
+            assert took < 2 + 5 + 10, f"{args} took {took:.0f} s"  # the timeout, plus 5 s, plus process start-up
+            assert b"did not answer within 2 s" in res.stderr and b"Traceback" not in res.stderr, res.stderr
+            # search needs the index: one clear error; a review goes on without it, and says so
+            assert res.returncode == (2 if args[0] == "search" else 0)
+    finally:
+        server.close()

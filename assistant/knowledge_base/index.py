@@ -10,6 +10,7 @@ import os
 import re
 import signal
 import sqlite3
+import threading
 import time
 import uuid
 from collections import Counter
@@ -137,6 +138,12 @@ def _to_meta(chunk: Chunk, file_key: str, file_hash: str) -> dict[str, Any]:
     }
 
 
+def _is_timeout(exc: BaseException) -> bool:
+    import httpx
+
+    return isinstance(exc, httpx.TimeoutException)
+
+
 def _short(exc: BaseException) -> str:
     """A Chroma error in one line: its class and the first line of its message."""
     first = (str(exc).strip().splitlines() or [""])[0][:300]
@@ -232,24 +239,75 @@ class IndexStore:
             chroma_settings = ChromaSettings(anonymized_telemetry=False)
             try:
                 if self.settings.chroma_url:
-                    from urllib.parse import urlparse
-
-                    url = urlparse(self.settings.chroma_url)
-                    self._client = chromadb.HttpClient(
-                        host=url.hostname or "localhost",
-                        port=url.port or 8000,
-                        ssl=url.scheme == "https",
-                        settings=chroma_settings,
-                    )
+                    self._client = self._http_client(chroma_settings)
                 else:
                     self.settings.index_dir.mkdir(parents=True, exist_ok=True)
                     self._client = chromadb.PersistentClient(path=str(self.chroma_dir), settings=chroma_settings)
+            except IndexMissingError:
+                raise
             except Exception as exc:  # chromadb raises many types for a corrupt, locked or absent store
+                if _is_timeout(exc):
+                    raise self._no_answer() from None
                 raise IndexMissingError(
                     f"cannot open the index at {self.location}: {exc.__class__.__name__}: {exc}",
                     "run `assistant index --rebuild`",
                 ) from None
         return self._client
+
+    def _http_client(self, chroma_settings: Any) -> Any:
+        """A Chroma server's client whose every call has a timeout (chromadb's own HTTP client has none: a server
+        that never answers hung every command). The server is probed first, with the same timeout."""
+        from urllib.parse import urlparse
+
+        import chromadb
+        import httpx
+
+        url = urlparse(self.settings.chroma_url or "")
+        timeout = httpx.Timeout(self.settings.chroma_timeout, connect=min(5.0, self.settings.chroma_timeout))
+        base = f"{url.scheme or 'http'}://{url.hostname or 'localhost'}:{url.port or 8000}"
+        try:
+            httpx.get(f"{base}/api/v2/heartbeat", timeout=timeout)
+        except httpx.TimeoutException:
+            raise self._no_answer() from None
+        except httpx.HTTPError as exc:
+            raise IndexMissingError(
+                f"the Chroma server at {self.settings.chroma_url} cannot be reached: {exc.__class__.__name__}",
+                "start it, or unset ASSISTANT_CHROMA_URL to use the local index",
+            ) from None
+        made: list[Any] = []
+        failed: list[BaseException] = []
+
+        def connect() -> None:  # chromadb's constructor asks the server for its tenant, with no timeout of its own
+            try:
+                made.append(
+                    chromadb.HttpClient(
+                        host=url.hostname or "localhost",
+                        port=url.port or 8000,
+                        ssl=url.scheme == "https",
+                        settings=chroma_settings,
+                    )
+                )
+            except BaseException as exc:  # handed to the caller's thread
+                failed.append(exc)
+
+        worker = threading.Thread(target=connect, daemon=True)
+        worker.start()
+        worker.join(self.settings.chroma_timeout)
+        if failed:
+            raise failed[0]
+        if not made:
+            raise self._no_answer()
+        client = made[0]
+        session = getattr(getattr(client, "_server", None), "_session", None)
+        if isinstance(session, httpx.Client):  # tests/test_trust_boundaries.py holds this against a silent server
+            session.timeout = timeout
+        return client
+
+    def _no_answer(self) -> IndexMissingError:
+        return IndexMissingError(
+            f"the Chroma server at {self.settings.chroma_url} did not answer within {self.settings.chroma_timeout:g} s",
+            "check the server, or raise ASSISTANT_CHROMA_TIMEOUT",
+        )
 
     @property
     def chroma_dir(self) -> Path:
@@ -278,7 +336,15 @@ class IndexStore:
         except (NotFoundError, ValueError):
             return None
         except Exception as exc:  # the store opened but its catalog cannot be read
-            raise self._damaged(_short(exc)) from None
+            raise self._failure(exc) from None
+
+    def _failure(self, exc: BaseException, what: str = "") -> IndexMissingError:
+        """One clear error for a failed store call: a server that did not answer in time, or a damaged store."""
+        import httpx
+
+        if isinstance(exc, httpx.TimeoutException):
+            return self._no_answer()
+        return self._damaged(f"{what} ({_short(exc)})" if what else _short(exc))
 
     def _damaged(self, why: str) -> IndexMissingError:
         state = "cannot be read" if self.settings.chroma_url else "is damaged"
@@ -387,14 +453,14 @@ class IndexStore:
         except IndexMissingError as exc:
             return exc
         except Exception as exc:
-            return self._damaged(_short(exc))
+            return self._failure(exc)
         return None
 
     def _count(self, col: Any) -> int:
         try:
             return int(col.count())
         except Exception as exc:
-            raise self._damaged(_short(exc)) from None
+            raise self._failure(exc) from None
 
     def exists(self) -> bool:
         try:
@@ -470,6 +536,8 @@ class IndexStore:
             except AssistantError:
                 raise
             except Exception as exc:
+                if _is_timeout(exc):
+                    raise self._no_answer() from None
                 if not type(exc).__module__.startswith("chromadb"):
                     raise
                 raise IndexMissingError(
@@ -659,9 +727,9 @@ class IndexStore:
         except AssistantError:
             raise
         except Exception as exc:
-            if not type(exc).__module__.startswith("chromadb"):
+            if not (type(exc).__module__.startswith("chromadb") or _is_timeout(exc)):
                 raise
-            raise self._damaged(_short(exc)) from None
+            raise self._failure(exc) from None
 
     def _snapshot(self, col: Any) -> str:
         """Read every chunk once (kept for lookups) and return the stamp of what the index holds: the keyword
@@ -727,7 +795,7 @@ class IndexStore:
         try:
             res = col.query(query_embeddings=vec, n_results=n, include=["distances"])
         except Exception as exc:
-            raise self._damaged(f"a query failed ({_short(exc)})") from None
+            raise self._failure(exc, "a query failed") from None
         return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)]
 
     def stats(self) -> dict[str, Any]:

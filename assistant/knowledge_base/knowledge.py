@@ -111,7 +111,7 @@ class Knowledge:
             return None
         return (
             f"{problem.message}: reviews cite the framework and the discovered stack only"
-            f" ({problem.hint or 'run `assistant index`'} to ground them in your repo)"
+            f" (to ground them in your repo: {problem.hint or 'run `assistant index`'})"
         )
 
     @cached_property
