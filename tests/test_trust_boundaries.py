@@ -23,6 +23,7 @@ from assistant.errors import AssistantError
 from assistant.github import GitHub
 from assistant.render.safe import terminal_safe
 from tests.conftest import PROJECT, new_file_diff
+from tests.secret_samples import AWS_KEY, AWS_SECRET, GITHUB
 
 BIN = PROJECT / ".venv" / "bin" / "assistant"
 SECRET = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2-prod-db\n"
@@ -240,3 +241,75 @@ def test_a_chroma_server_that_never_answers_cannot_hang_a_command(tmp_path: Path
             assert res.returncode == (2 if args[0] == "search" else 0)
     finally:
         server.close()
+
+
+class _Embeddings:
+    """A real OpenAI-compatible /v1/embeddings listener on 127.0.0.1 that records every input it is sent."""
+
+    def __init__(self) -> None:
+        self.inputs: list[str] = []
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+                recorder.inputs.extend(texts)
+                data = [{"object": "embedding", "index": i, "embedding": [1.0, float(i % 7), 0.5]}
+                        for i in range(len(texts))]  # fmt: skip
+                out = json.dumps({"object": "list", "data": data, "model": body["model"], "usage": {}}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+PLANTED_FILES = {
+    "prod.env": f"DB_PASSWORD=Pg-Sup3rS3cret-2024\nAWS_ACCESS_KEY_ID={AWS_KEY}\n",
+    "kubeconfig.yaml": f"users:\n  - name: admin\n    user:\n      token: {GITHUB}\n",
+    "docs/setup.md": f"# Setup\n\nThe API key is `{AWS_SECRET}`; paste it into the console.\n",
+}
+
+
+def test_the_index_stores_no_secret_and_is_its_owner_s_only(tmp_path: Path) -> None:
+    from assistant.knowledge_base.index import IndexStore
+    from tests.conftest import settings_for, write_tree
+
+    repo = write_tree(tmp_path / "repo", PLANTED_FILES)
+    settings = settings_for(tmp_path / "index", repo=repo)
+    IndexStore(settings).build(repo)
+    stored = b"".join(p.read_bytes() for p in (tmp_path / "index").rglob("*") if p.is_file())
+    assert b"kubeconfig" in stored  # control: the files were indexed
+    for secret in ("Pg-Sup3rS3cret-2024", AWS_KEY, GITHUB, AWS_SECRET):
+        assert secret.encode() not in stored, secret
+    modes = {oct(p.stat().st_mode & 0o777) for p in (tmp_path / "index").rglob("*")}
+    assert modes <= {"0o600", "0o700"}, modes
+
+
+def test_embedding_requests_carry_no_secret_even_with_the_llm_off(tmp_path: Path) -> None:
+    from assistant.knowledge_base.index import IndexStore
+    from assistant.knowledge_base.knowledge import Knowledge
+    from tests.conftest import settings_for, write_tree
+
+    api = _Embeddings()
+    try:
+        repo = write_tree(tmp_path / "repo", PLANTED_FILES)
+        settings = settings_for(
+            tmp_path / "index", repo=repo, embeddings="openai", openai_base_url=api.url, openai_api_key="sk-test"
+        )
+        IndexStore(settings).build(repo)
+        Knowledge(settings).search("my password is Tr0ub4dor&3-Zq9 please check", k=3)  # a pasted proposal's words
+        sent = "\n".join(api.inputs)
+        assert "kubeconfig" in sent and "check" in sent  # control: the index and the query were embedded there
+        for secret in ("Pg-Sup3rS3cret-2024", AWS_KEY, GITHUB, AWS_SECRET, "Tr0ub4dor&3-Zq9"):
+            assert secret not in sent, secret
+    finally:
+        api.server.shutdown()

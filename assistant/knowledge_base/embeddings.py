@@ -140,6 +140,9 @@ class OpenAIEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         from openai import OpenAI, OpenAIError
 
+        from assistant.redaction import redact_text
+
+        texts = [redact_text(t) for t in texts]  # leaving the process: past the one redaction boundary
         client = OpenAI(api_key=self._api_key, base_url=self._base_url, timeout=self._timeout)
         try:
             vectors: list[list[float]] = []

@@ -5,6 +5,7 @@ in by name only when complete; an incremental run embeds everything first and th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -38,12 +39,15 @@ from assistant.knowledge_base.chunking import chunk_file
 from assistant.knowledge_base.embeddings import Embedder, MiniLMEmbedder, OpenAIEmbedder
 from assistant.knowledge_base.keyword import KeywordIndex
 from assistant.models import Chunk
+from assistant.redaction import redact_text
 from assistant.stack.catalog import load_catalog
 from assistant.stack.overrides import with_overrides
 from assistant.stack.store import catalog_digest, discover, load_cache, save_cache
 from assistant.stack.view import Stack
 
-INDEX_VERSION = 4  # 3: long YAML resources split into parts; HNSW search widened. 4: plain-words embedding text
+# 3: long YAML resources split into parts; HNSW search widened. 4: plain-words embedding text. 5: chunks redacted
+# before they are stored (an older store may hold a repo's secrets in clear: it asks for a rebuild)
+INDEX_VERSION = 5
 WRITE_BATCH = 1000
 # A homelab repo is a few thousand chunks: a wide search makes the approximate neighbours all but exact, so results
 # do not shift between two builds of the same files (with Chroma's defaults about 1% of the top 60 did).
@@ -136,6 +140,20 @@ def _to_meta(chunk: Chunk, file_key: str, file_hash: str) -> dict[str, Any]:
         "file_hash": file_hash,
         "extra": json.dumps(chunk.extra),
     }
+
+
+def _redacted(chunk: Chunk) -> Chunk:
+    """The chunk with the secrets in its text, heading and metadata replaced, as before an LLM call."""
+    extra = {k: redact_text(v) for k, v in chunk.extra.items()}
+    text, section = redact_text(chunk.text), redact_text(chunk.section)
+    return chunk.model_copy(update={"text": text, "section": section, "extra": extra})
+
+
+def _private(root: Path) -> None:
+    """The local index readable by its owner only: folders 0700, files 0600 (it quotes the repo's files)."""
+    for path in [root, *root.rglob("*")]:
+        with contextlib.suppress(OSError):  # a file another process just removed
+            path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def _is_timeout(exc: BaseException) -> bool:
@@ -510,7 +528,7 @@ class IndexStore:
             cf = chunk_file(f.text, f.path, "repo")
             if cf.malformed:
                 report.malformed_yaml += 1
-            return cf.chunks
+            return [_redacted(c) for c in cf.chunks]  # nothing secret is stored, embedded or sent
 
         return Unit(f"repo:{f.path}", f.digest, make)
 
@@ -530,19 +548,26 @@ class IndexStore:
                 who = f"pid {holder.pid}" if holder else "another writer"
                 progress(f"waiting for {who} to finish writing the index", int(waited), int(timeout))
 
-        with WriteLock(self.settings.index_dir, timeout, waiting):
-            try:
-                return self._build(repo, rebuild, progress)
-            except AssistantError:
+        mask = os.umask(0o077)  # what the build creates is the owner's only, from the start
+        try:
+            with WriteLock(self.settings.index_dir, timeout, waiting):
+                return self._build_checked(repo, rebuild, progress)
+        finally:
+            os.umask(mask)
+            if not self.settings.chroma_url and self.settings.index_dir.is_dir():
+                _private(self.settings.index_dir)
+
+    def _build_checked(self, repo: Path | None, rebuild: bool, progress: Progress | None) -> IndexReport:
+        try:
+            return self._build(repo, rebuild, progress)
+        except AssistantError:
+            raise
+        except Exception as exc:
+            if _is_timeout(exc):
+                raise self._no_answer() from None
+            if not type(exc).__module__.startswith("chromadb"):
                 raise
-            except Exception as exc:
-                if _is_timeout(exc):
-                    raise self._no_answer() from None
-                if not type(exc).__module__.startswith("chromadb"):
-                    raise
-                raise IndexMissingError(
-                    f"writing the index at {self.location} failed: {_short(exc)}", REBUILD
-                ) from None
+            raise IndexMissingError(f"writing the index at {self.location} failed: {_short(exc)}", REBUILD) from None
 
     def _build(self, repo: Path | None, rebuild: bool, progress: Progress | None) -> IndexReport:
         started = time.perf_counter()
