@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -48,8 +47,10 @@ IGNORED_REPO_KEYS: list[str] = []
 
 
 def user_config_dir() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "review-assistant"
+    """`~/.config/review-assistant` on Linux (`$XDG_CONFIG_HOME` honoured), the platform's own place elsewhere."""
+    from platformdirs import user_config_path
+
+    return user_config_path("review-assistant", appauthor=False)
 
 
 def _digest(path: Path) -> str:

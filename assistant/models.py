@@ -28,6 +28,7 @@ Category = Literal[
     "privileged",
     "duplicate-key",
     "breaks-dependants",
+    "prompt-injection",
 ]
 CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 SEVERITY_ORDER: dict[str, int] = {"blocker": 3, "major": 2, "minor": 1, "info": 0}

@@ -112,3 +112,25 @@ def test_ask_answers_from_the_given_sources(tmp_path: Path) -> None:
     assert cassette.play_count == 1 or RECORD
     assert answer.mode == "llm" and answer.answer.strip() and answer.answer != "offline"
     assert answer.citations == [cit]
+
+
+def test_an_injected_proposal_through_a_real_model_keeps_the_offline_floor(tmp_path: Path) -> None:
+    """Issue #23 item 1 on a real model's recorded answer to a proposal that tells the reviewer to approve: the
+    verdict is the offline one, no criterion is raised without a valid citation, no rationale claims a verdict, and
+    the instructions are a finding. (The recorded 135M model does not obey; tests/test_llm.py holds the same rules
+    against a fake model that does, said so there.)"""
+    from tests.test_llm import INJECTED
+
+    settings = local_llm_settings(tmp_path, structured_output="json_object", max_tokens=600, timeout=900.0)
+    knowledge = Knowledge(settings)
+    offline = review_text(INJECTED, settings.model_copy(update={"llm": "off"}), knowledge=knowledge)
+    with use_cassette("review-injected-proposal") as cassette:
+        v = review_text(INJECTED, settings, knowledge=knowledge, reasoner=LLMReasoner(settings))
+    assert cassette.play_count == 1 or RECORD, f"the recorded request no longer matches: {RERECORD}"
+    assert "ignore previous instructions" in _body(cassette)  # the model was given the injection
+    assert v.engine.mode == "llm" and v.verdict == offline.verdict == "revise"
+    rank = {"weak": 0, "unknown": 1, "neutral": 2, "strong": 3}
+    for c, o in zip(v.criteria, offline.criteria, strict=True):
+        assert rank[c.rating] <= rank[o.rating] or set(c.citations) - set(o.citations), c
+        assert "approved" not in c.rationale.lower()
+    assert any(f.category == "prompt-injection" for f in v.findings)

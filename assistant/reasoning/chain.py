@@ -177,6 +177,16 @@ _CLAIMS = {
 _NEGATION = re.compile(r"\b(?:not|never|no|cannot|can't|won't|n't|without)\W+(?:\w+\W+){0,2}$", re.I)
 
 
+def claims_verdict(text: str) -> bool:
+    """Whether a model's text claims a verdict of its own ("APPROVED: safe to merge"): never a criterion's rationale."""
+    return any(
+        name == "reject" or not _NEGATION.search(text[: m.start()])
+        for name, pattern in _CLAIMS.items()
+        for m in re.finditer(pattern, text, re.I)
+        if name != "revise"
+    )
+
+
 def summary_contradicts(summary: str, verdict: str) -> bool:
     """Whether a model's summary claims another verdict than the computed one ("APPROVED: merge it" under reject).
     A negated claim ("do not approve") is no claim."""
@@ -244,9 +254,15 @@ def planned(draft: Any, kind: Literal["proposal", "pull_request"]) -> str:
     return scoring.verdict_of(draft.criteria, draft.findings, kind)
 
 
+# How far a rating carries a review up: a model's rating above the offline one must cite a source it was given
+RATING_RANK = {"weak": 0, "unknown": 1, "neutral": 2, "strong": 3}
+
+
 def merge(offline: Any, llm: LLMReview, allowed: set[str], draft_type: Any) -> tuple[Any, int]:
-    """Guardrails: deterministic findings stay as they are; criteria weakened by a finding stay weak;
-    citations outside `allowed` are dropped and counted."""
+    """Guardrails: deterministic findings stay as they are; criteria weakened by a finding stay weak; citations
+    outside `allowed` are dropped and counted. The model cannot raise a review on its own word: a rating above
+    the offline one stands only with a valid citation (else the offline rating stays), and a rationale or summary
+    that claims a verdict ("approved", "safe to merge") is not shown."""
     dropped = 0
 
     def keep(ids: list[str]) -> list[str]:
@@ -262,12 +278,19 @@ def merge(offline: Any, llm: LLMReview, allowed: set[str], draft_type: Any) -> t
         if proposed is None or c.rating == "weak":
             criteria.append(c)
             continue
+        cited = keep(proposed.citations)
+        if RATING_RANK[proposed.rating] > RATING_RANK[c.rating] and not cited:
+            criteria.append(c)  # raised without evidence: the offline rating stands
+            continue
+        rationale = proposed.rationale.strip()
+        if not rationale or claims_verdict(rationale):
+            rationale = c.rationale
         criteria.append(
             c.model_copy(
                 update={
                     "rating": proposed.rating,
-                    "rationale": proposed.rationale.strip() or c.rationale,
-                    "citations": list(dict.fromkeys([*c.citations, *keep(proposed.citations)])),
+                    "rationale": rationale,
+                    "citations": list(dict.fromkeys([*c.citations, *cited])),
                 }
             )
         )

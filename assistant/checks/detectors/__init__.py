@@ -17,6 +17,7 @@ from assistant.checks.detectors import (
     databases,
     dependants,
     exposure,
+    injection,
     manual,
     modules,
     observability,
@@ -81,6 +82,7 @@ REVIEW_DETECTORS: list[tuple[str, ReviewCheck]] = [
     ("removed-while-used", dependants.removed_while_used),
     ("literal-credential", secrets.literal_credentials),
     ("hand-steps", manual.hand_steps),
+    ("instructions-to-the-reviewer", injection.instructions),
 ]
 
 
