@@ -150,3 +150,21 @@ def test_a_model_that_obeys_an_injection_cannot_raise_the_verdict(example_knowle
     pairs = zip(w.criteria, offline.criteria, strict=True)
     raised = [c for c, o in pairs if c.rating != o.rating and o.rating != "weak"]
     assert raised and all(c.rating == "neutral" for c in raised)
+
+
+def test_a_model_that_runs_on_is_cut_and_marked(example_knowledge: Knowledge) -> None:
+    """Issue #23: 10 MB of model output was printed whole. Every text a model adds to a verdict is capped and marked
+    (fake chat model, a unit test)."""
+    settings = example_knowledge.settings.model_copy(update={"llm": "auto", "openai_base_url": "http://127.0.0.1:9"})
+    flood = "word " * 2_000_000  # 10 MB
+    answer = LLMReview(
+        findings=[LLMFinding(category="missing-tests", severity="minor", message=flood, suggestion=flood)],
+        questions=[flood] * 500,
+        summary=flood,
+    )
+    reasoner = LLMReasoner(settings, model=FakeStructuredModel(answer))
+    v = review_text(PROPOSAL, settings, knowledge=example_knowledge, reasoner=reasoner)
+    added = next(f for f in v.findings if f.origin == "llm")
+    assert len(added.message) <= 2000 and added.message.endswith("[cut: the model's text ran on]")
+    assert len(v.summary) <= 2000 and len(v.questions) <= 30 + 20 and max(len(q) for q in v.questions) <= 600
+    assert len(v.to_json()) < 200_000

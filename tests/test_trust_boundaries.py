@@ -331,3 +331,38 @@ def test_instructions_to_the_reviewer_in_a_pr_are_a_finding_never_obeyed(tmp_pat
     v = review_pr(pr, settings_for(tmp_path / "index2"))
     said = [f.message for f in v.findings if f.category == "prompt-injection"]
     assert len(said) == 1 and said[0].startswith("the pull request's description gives instructions")
+
+
+def test_sarif_has_only_located_results_with_encoded_uris(tmp_path: Path) -> None:
+    from assistant.inputs.diff import parse_diff
+    from assistant.pipeline import review_text
+    from assistant.pr_review import review_pr
+    from assistant.render.sarif import render_sarif
+    from tests.conftest import settings_for
+
+    proposal = review_text("Add Loki for logs, with a Secret in git, monitoring later.", settings_for(tmp_path / "a"))
+    assert proposal.findings  # control: findings with no file and line
+    run = json.loads(render_sarif(proposal))["runs"][0]
+    assert run["results"] == [] and run["properties"]["unlocatedFindings"] == len(proposal.findings)
+    secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2-prod-db\n"
+    pr = review_pr(parse_diff(new_file_diff("apps/[x] db/secret.yaml", secret), "t"), settings_for(tmp_path / "b"))
+    results = json.loads(render_sarif(pr))["runs"][0]["results"]
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+    assert uris == {"apps/%5Bx%5D%20db/secret.yaml"}
+
+
+def test_a_tui_export_never_writes_through_a_planted_link(tmp_path: Path) -> None:
+    from assistant.pipeline import review_text
+    from tests.conftest import settings_for
+    from tui.export import export
+
+    verdict = review_text("Add Loki for logs.", settings_for(tmp_path / "index"))
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    link = tmp_path / "review.md"
+    link.symlink_to(victim)
+    with pytest.raises(AssistantError, match="symbolic link"):
+        export("md", verdict, repo=tmp_path, path=link)
+    assert victim.read_text(encoding="utf-8") == "keep me"
+    plain = export("md", verdict, repo=tmp_path, path=tmp_path / "out" / "review.md")
+    assert plain.read_text(encoding="utf-8").startswith("#")

@@ -3,11 +3,13 @@ numbered after the ones already there, in the house format (Status, Context, Dec
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
+from assistant.errors import InputError
 from assistant.models import Verdict
 from assistant.redaction import redact_model, redact_text
 from assistant.render.markdown import citation_numbers, refs, render_markdown
@@ -152,5 +154,13 @@ def export(
         return write_adr(repo, verdict, conversation, today)
     target = path or default_path(fmt, verdict, Path.cwd())
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(verdict_markdown(verdict) if fmt == "md" else verdict_json(verdict), encoding="utf-8")
+    text = verdict_markdown(verdict) if fmt == "md" else verdict_json(verdict)
+    try:  # never through a link someone planted where the export goes: it could point at any file of the user's
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        if target.is_symlink():
+            raise InputError(f"{target} is a symbolic link: not written through", "choose another path") from None
+        raise InputError(f"cannot write {target}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
     return target

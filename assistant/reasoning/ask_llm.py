@@ -8,7 +8,7 @@ from assistant.errors import LLMUnavailableError
 from assistant.knowledge_base.knowledge import Knowledge
 from assistant.models import Answer
 from assistant.reasoning import prompts
-from assistant.reasoning.chain import SOURCE_CHARS, chat_model
+from assistant.reasoning.chain import SOURCE_CHARS, capped, chat_model
 
 
 def answer_with_llm(question: str, offline: Answer, knowledge: Knowledge, settings: Settings) -> Answer:
@@ -24,7 +24,8 @@ def answer_with_llm(question: str, offline: Answer, knowledge: Knowledge, settin
     except Exception as exc:
         raise LLMUnavailableError(f"{exc.__class__.__name__}: {str(exc)[:200]}") from None
     text = reply.content if isinstance(reply.content, str) else str(reply.content)
-    return offline.model_copy(update={"answer": validate_citations(text.strip(), offline), "mode": "llm"})
+    answer = validate_citations(capped(text, 8000), offline)  # a model that runs on is cut, and says so
+    return offline.model_copy(update={"answer": answer, "mode": "llm"})
 
 
 def validate_citations(text: str, offline: Answer) -> str:

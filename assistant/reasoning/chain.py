@@ -254,6 +254,20 @@ def planned(draft: Any, kind: Literal["proposal", "pull_request"]) -> str:
     return scoring.verdict_of(draft.criteria, draft.findings, kind)
 
 
+# What a model's text may take in a verdict: longer is cut and marked (10 MB of output was printed whole)
+MAX_MODEL_TEXT = 2000
+MAX_MODEL_ITEMS = 30  # questions, challenges, findings
+
+
+_CUT = "… [cut: the model's text ran on]"
+
+
+def capped(text: str, limit: int = MAX_MODEL_TEXT) -> str:
+    """At most `limit` characters, the mark included."""
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - len(_CUT)].rstrip() + _CUT
+
+
 # How far a rating carries a review up: a model's rating above the offline one must cite a source it was given
 RATING_RANK = {"weak": 0, "unknown": 1, "neutral": 2, "strong": 3}
 
@@ -282,7 +296,7 @@ def merge(offline: Any, llm: LLMReview, allowed: set[str], draft_type: Any) -> t
         if RATING_RANK[proposed.rating] > RATING_RANK[c.rating] and not cited:
             criteria.append(c)  # raised without evidence: the offline rating stands
             continue
-        rationale = proposed.rationale.strip()
+        rationale = capped(proposed.rationale, 600)
         if not rationale or claims_verdict(rationale):
             rationale = c.rationale
         criteria.append(
@@ -296,7 +310,7 @@ def merge(offline: Any, llm: LLMReview, allowed: set[str], draft_type: Any) -> t
         )
     findings = list(offline.findings)
     have = {(f.category, f.component) for f in findings}
-    for n, f in enumerate(llm.findings, 1):
+    for n, f in enumerate(llm.findings[:MAX_MODEL_ITEMS], 1):
         if (f.category, f.component) in have or f.category not in CATEGORIES:
             continue
         findings.append(
@@ -304,19 +318,20 @@ def merge(offline: Any, llm: LLMReview, allowed: set[str], draft_type: Any) -> t
                 id=f"llm:{f.category}:{n}",
                 category=f.category,
                 severity=f.severity,
-                component=f.component,
-                message=f.message,
-                suggestion=f.suggestion,
+                component=capped(f.component, 200) if f.component else None,
+                message=capped(f.message),
+                suggestion=capped(f.suggestion),
                 citations=keep(f.citations),
                 origin="llm",
             )
         )
-    questions = list(dict.fromkeys([*llm.questions, *offline.questions]))
-    challenges = llm.challenges or offline.challenges
+    asked = [capped(q, 600) for q in llm.questions[:MAX_MODEL_ITEMS]]
+    questions = list(dict.fromkeys([*asked, *offline.questions]))
+    challenges = [capped(c, 600) for c in llm.challenges[:MAX_MODEL_ITEMS]] or offline.challenges
     return draft_type(
         criteria=criteria,
         findings=findings,
         questions=questions,
         challenges=challenges,
-        summary=llm.summary.strip() or offline.summary,
+        summary=capped(llm.summary) or offline.summary,
     ), dropped

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from assistant import __version__
 from assistant.checks import load_checks
@@ -27,23 +28,26 @@ def render_sarif(v: Verdict) -> str:
         for s in load_checks()
     ]
     results: list[dict[str, Any]] = []
+    unlocated = 0
     for f in v.findings:
+        if f.location is None:
+            unlocated += 1  # code scanning shows a result at a file and line: a proposal's findings have none
+            continue
         result: dict[str, Any] = {
             "ruleId": f.category,
             "level": LEVEL[f.severity],
             "message": {"text": f"{f.message} {f.suggestion}".strip()},
             "partialFingerprints": {"findingId": f.id},
         }
-        if f.location is not None:
-            region = {"startLine": f.location.line} if f.location.line else {}
-            result["locations"] = [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": f.location.path},
-                        **({"region": region} if region else {}),
-                    }
+        region = {"startLine": f.location.line} if f.location.line else {}
+        result["locations"] = [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": quote(f.location.path, safe="/")},  # a URI reference: `[/]`, spaces
+                    **({"region": region} if region else {}),
                 }
-            ]
+            }
+        ]
         results.append(result)
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -52,6 +56,15 @@ def render_sarif(v: Verdict) -> str:
             {
                 "tool": {"driver": {"name": "review-assistant", "version": __version__, "rules": rules}},
                 "results": results,
+                "properties": {
+                    "verdict": v.verdict,
+                    "score": v.score,
+                    **(
+                        {"unlocatedFindings": unlocated, "why": "findings with no file and line are left out; the "
+                         "Markdown or JSON output holds them"}
+                        if unlocated else {}
+                    ),
+                },
             }
         ],
     }

@@ -477,8 +477,8 @@ class MainScreen(Screen[None]):
         repo = self.session.settings.repo or Path.cwd()
         try:
             path = export(request.format, verdict, repo=repo, conversation=self.conversation, path=request.path)
-        except OSError as exc:
-            self.notify(f"Export failed: {exc}", severity="error")
+        except (OSError, AssistantError) as exc:
+            self.notify(f"Export failed: {exc}", severity="error", markup=False)
             return
         self.last_export = path
         self.notify(f"Exported to {path}", title=f"Export ({request.format})")
