@@ -366,3 +366,11 @@ def test_a_tui_export_never_writes_through_a_planted_link(tmp_path: Path) -> Non
     assert victim.read_text(encoding="utf-8") == "keep me"
     plain = export("md", verdict, repo=tmp_path, path=tmp_path / "out" / "review.md")
     assert plain.read_text(encoding="utf-8").startswith("#")
+
+
+def test_an_index_folder_that_is_a_file_is_one_clear_line(tmp_path: Path) -> None:
+    (tmp_path / "not-a-folder").write_text("x", encoding="utf-8")
+    env = {"ASSISTANT_INDEX_DIR": str(tmp_path / "not-a-folder")}
+    res = _cli(["index", "--repo", str(PROJECT / "examples" / "homelab")], b"", tmp_path, env)
+    assert res.returncode == 2 and b"is a file" in res.stderr and b"FileExistsError" not in res.stderr
+    assert (tmp_path / "not-a-folder").read_text(encoding="utf-8") == "x"  # nothing lost

@@ -541,6 +541,9 @@ class IndexStore:
         health check stops a plain run at once, and is set aside by --rebuild."""
         if repo is not None and not repo.is_dir():
             raise InputError(f"repo path not found or not a folder: {repo}")
+        where = self.settings.index_dir
+        if where.exists() and not where.is_dir():
+            raise InputError(f"the index folder {where} is a file", "set ASSISTANT_INDEX_DIR to a folder, or remove it")
         timeout = lock_timeout()
 
         def waiting(holder: Holder | None, waited: float) -> None:
