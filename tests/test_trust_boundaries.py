@@ -9,7 +9,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -374,3 +374,25 @@ def test_an_index_folder_that_is_a_file_is_one_clear_line(tmp_path: Path) -> Non
     res = _cli(["index", "--repo", str(PROJECT / "examples" / "homelab")], b"", tmp_path, env)
     assert res.returncode == 2 and b"is a file" in res.stderr and b"FileExistsError" not in res.stderr
     assert (tmp_path / "not-a-folder").read_text(encoding="utf-8") == "x"  # nothing lost
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 2 MB filesystem (tmpfs), where an index cannot fit; skipped where mounting is not allowed."""
+    where = tmp_path / "tiny"
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(where)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small filesystem here: {mounted.stderr.decode().strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def test_a_full_disk_says_so_for_a_build_and_a_rebuild(tmp_path: Path, tiny_disk: Path) -> None:
+    """Before: `Error in compaction`, then advice to `--rebuild`, which failed the same way."""
+    env = {"ASSISTANT_INDEX_DIR": str(tiny_disk / "index")}
+    for args in (["index"], ["index", "--rebuild"]):
+        res = _cli([*args, "--repo", str(PROJECT / "examples" / "homelab")], b"", tmp_path, env)
+        assert res.returncode == 2 and b"is full" in res.stderr and b"--rebuild" not in res.stderr, res.stderr

@@ -45,6 +45,7 @@ from assistant.stack.overrides import with_overrides
 from assistant.stack.store import catalog_digest, discover, load_cache, save_cache
 from assistant.stack.view import Stack
 
+LOW_DISK_BYTES = 64_000_000  # free space under which a failed write is put down to a full disk
 # 3: long YAML resources split into parts; HNSW search widened. 4: plain-words embedding text. 5: chunks redacted
 # before they are stored (an older store may hold a repo's secrets in clear: it asks for a rebuild)
 INDEX_VERSION = 5
@@ -568,9 +569,33 @@ class IndexStore:
         except Exception as exc:
             if _is_timeout(exc):
                 raise self._no_answer() from None
+            if full := self._disk_full(exc):
+                raise full from None
             if not type(exc).__module__.startswith("chromadb"):
                 raise
             raise IndexMissingError(f"writing the index at {self.location} failed: {_short(exc)}", REBUILD) from None
+
+    def _disk_full(self, exc: BaseException) -> IndexMissingError | None:
+        """A write that failed because the disk holding the local index is (nearly) full: say so, since a rebuild
+        would fail the same way (Chroma reports it as a compaction error)."""
+        if self.settings.chroma_url:
+            return None
+        import errno
+        import shutil
+
+        said = str(exc).lower()
+        try:
+            free = shutil.disk_usage(self.settings.index_dir).free
+        except OSError:
+            return None
+        no_space = isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+        if not (no_space or "disk is full" in said or "no space" in said or free < LOW_DISK_BYTES):
+            return None
+        return IndexMissingError(
+            f"the disk holding the index at {self.settings.index_dir} is full ({free / 1e6:.1f} MB free): the index"
+            " was not written",
+            "free some space, or set ASSISTANT_INDEX_DIR to a folder on another disk; the repo is untouched",
+        )
 
     def _build(self, repo: Path | None, rebuild: bool, progress: Progress | None) -> IndexReport:
         started = time.perf_counter()
