@@ -396,3 +396,31 @@ def test_a_full_disk_says_so_for_a_build_and_a_rebuild(tmp_path: Path, tiny_disk
     for args in (["index"], ["index", "--rebuild"]):
         res = _cli([*args, "--repo", str(PROJECT / "examples" / "homelab")], b"", tmp_path, env)
         assert res.returncode == 2 and b"is full" in res.stderr and b"--rebuild" not in res.stderr, res.stderr
+
+
+@pytest.fixture
+def read_only_later(tmp_path: Path) -> Iterator[Path]:
+    """A real 64 MB filesystem (tmpfs) that the test can remount read-only; skipped where mounting is not allowed."""
+    where = tmp_path / "ro"
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(where)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a filesystem here: {mounted.stderr.decode().strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def test_a_read_only_index_answers_searches_and_refuses_writes_in_one_line(
+    tmp_path: Path, read_only_later: Path
+) -> None:
+    """Before: 'attempt to write a readonly database' for a search, and an OSError traceback line for index."""
+    env = {"ASSISTANT_INDEX_DIR": str(read_only_later / "index")}
+    repo = str(PROJECT / "examples" / "homelab")
+    assert _cli(["index", "--repo", repo], b"", tmp_path, env).returncode == 0
+    subprocess.run(["mount", "-o", "remount,ro", str(read_only_later)], check=True)
+    res = _cli(["search", "loki logs", "--format", "json"], b"", tmp_path, env)
+    assert res.returncode == 0 and json.loads(res.stdout), res.stderr
+    res = _cli(["index", "--repo", repo], b"", tmp_path, env)
+    assert res.returncode == 2 and b"is read-only: it can be searched, not written" in res.stderr

@@ -261,7 +261,7 @@ class IndexStore:
                     self._client = self._http_client(chroma_settings)
                 else:
                     self.settings.index_dir.mkdir(parents=True, exist_ok=True)
-                    self._client = chromadb.PersistentClient(path=str(self.chroma_dir), settings=chroma_settings)
+                    self._client = chromadb.PersistentClient(path=self._readable_store(), settings=chroma_settings)
             except IndexMissingError:
                 raise
             except Exception as exc:  # chromadb raises many types for a corrupt, locked or absent store
@@ -272,6 +272,23 @@ class IndexStore:
                     "run `assistant index --rebuild`",
                 ) from None
         return self._client
+
+    def _readable_store(self) -> str:
+        """The store's folder, or, where it cannot be written (a read-only mount or folder), a private copy of it:
+        Chroma writes to its database even to read, and a read-only index must still answer searches."""
+        store = self.chroma_dir
+        if not store.is_dir() or os.access(store, os.W_OK):
+            return str(store)
+        import atexit
+        import shutil
+        import tempfile
+
+        copy = Path(tempfile.mkdtemp(prefix="assistant-readonly-index-")) / "chroma"
+        shutil.copytree(store, copy)
+        for path in [copy, *copy.rglob("*")]:
+            path.chmod(0o700 if path.is_dir() else 0o600)
+        atexit.register(shutil.rmtree, copy.parent, True)
+        return str(copy)
 
     def _http_client(self, chroma_settings: Any) -> Any:
         """A Chroma server's client whose every call has a timeout (chromadb's own HTTP client has none: a server
@@ -545,6 +562,11 @@ class IndexStore:
         where = self.settings.index_dir
         if where.exists() and not where.is_dir():
             raise InputError(f"the index folder {where} is a file", "set ASSISTANT_INDEX_DIR to a folder, or remove it")
+        if where.is_dir() and not os.access(where, os.W_OK):
+            raise InputError(
+                f"the index folder {where} is read-only: it can be searched, not written",
+                "set ASSISTANT_INDEX_DIR to a writable folder to build an index",
+            )
         timeout = lock_timeout()
 
         def waiting(holder: Holder | None, waited: float) -> None:
