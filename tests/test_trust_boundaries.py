@@ -376,18 +376,23 @@ def test_an_index_folder_that_is_a_file_is_one_clear_line(tmp_path: Path) -> Non
     assert (tmp_path / "not-a-folder").read_text(encoding="utf-8") == "x"  # nothing lost
 
 
-@pytest.fixture
-def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 2 MB filesystem (tmpfs), where an index cannot fit; skipped where mounting is not allowed."""
-    where = tmp_path / "tiny"
+def _tmpfs(where: Path, size: str) -> Iterator[Path]:
+    """A real tmpfs of `size` mounted at `where` for the test, unmounted after; skipped where mounting is not
+    allowed."""
     where.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(where)], capture_output=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True)
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a small filesystem here: {mounted.stderr.decode().strip()}")
     try:
         yield where
     finally:
         subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MB filesystem, where an index cannot fit."""
+    yield from _tmpfs(tmp_path / "tiny", "2m")
 
 
 def test_a_full_disk_says_so_for_a_build_and_a_rebuild(tmp_path: Path, tiny_disk: Path) -> None:
@@ -400,16 +405,8 @@ def test_a_full_disk_says_so_for_a_build_and_a_rebuild(tmp_path: Path, tiny_disk
 
 @pytest.fixture
 def read_only_later(tmp_path: Path) -> Iterator[Path]:
-    """A real 64 MB filesystem (tmpfs) that the test can remount read-only; skipped where mounting is not allowed."""
-    where = tmp_path / "ro"
-    where.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(where)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a filesystem here: {mounted.stderr.decode().strip()}")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+    """A 64 MB filesystem that the test can remount read-only."""
+    yield from _tmpfs(tmp_path / "ro", "64m")
 
 
 def test_a_read_only_index_answers_searches_and_refuses_writes_in_one_line(
