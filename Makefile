@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip -q --disable-pip-version-check
 EXAMPLE_REPO := examples/homelab
 PROPOSAL ?= examples/proposals/redis-for-authentik.md
 
-.PHONY: setup setup-test demo test lint eval eval-record bench bench-tui screenshot cassettes clean catalog
+.PHONY: setup setup-test demo test check lint eval eval-record bench bench-tui screenshot cassettes clean catalog
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,10 @@ lint: setup-test
 test: setup-test lint eval
 	$(BIN)/python bench/bench.py --quick
 	$(BIN)/pytest -q -p no:cacheprovider
+
+# the fast loop while developing: lint and every test but the slow ones (`make test` runs them all, as CI does)
+check: setup-test lint
+	$(BIN)/pytest -q -p no:cacheprovider -m "not slow"
 
 eval: setup
 	ASSISTANT_INDEX_DIR=.assistant-eval $(BIN)/assistant index --repo $(EXAMPLE_REPO)

@@ -20,6 +20,25 @@ EXAMPLE_REPO = PROJECT / "examples" / "homelab"
 CORPUS = PROJECT.parent / "shared" / "corpus" / "homelab"
 
 
+# What `make check` leaves out (`-m "not slow"`), and `make test` runs: tests that read the shared corpus (its
+# indexes and real PRs), build, rebuild or break indexes, run the CLI or the GitHub Action as processes, mount
+# filesystems, or drive the TUI (measured with `pytest --durations`: each of these files costs seconds a test).
+SLOW_FIXTURES = {"corpus_index", "corpus_repo"}
+SLOW_FILES = {
+    "test_index_recovery.py", "test_stack_corpus.py", "test_pr_mutations.py", "test_action.py", "test_tui_snapshots.py",
+    "test_retrieval.py", "test_index.py", "test_hostile_secrets.py", "test_hostile_inputs.py", "test_eval.py",
+    "test_retrieval_levers.py", "test_trust_boundaries.py", "test_cli.py", "test_tui.py", "test_tui_stream.py",
+    "test_tui_ask.py",
+}  # fmt: skip
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & SLOW_FIXTURES or item.path.name in SLOW_FILES or item.get_closest_marker("corpus"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def history_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test keeps TUI conversations in its own directory, never the user's, and reads no user config."""
