@@ -26,8 +26,9 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 from assistant.config import Settings  # noqa: E402
-from assistant.knowledge_base.index import IndexStore, embedding_text  # noqa: E402
+from assistant.knowledge_base.index import IndexStore  # noqa: E402
 from assistant.knowledge_base.knowledge import Knowledge  # noqa: E402
+from assistant.knowledge_base.records import embedding_text  # noqa: E402
 from assistant.pipeline import review_text  # noqa: E402
 
 CORPUS = PROJECT.parent / "shared" / "corpus" / "homelab" / "repo"

@@ -165,7 +165,7 @@ def test_a_licence_ranks_below_what_it_ranked_but_is_found_by_name(
 
 def test_the_embedding_text_is_plain_words_with_the_title_once() -> None:
     from assistant.knowledge_base.chunking import chunk_file
-    from assistant.knowledge_base.index import embedding_text
+    from assistant.knowledge_base.records import embedding_text
 
     md = (
         "# Network Policy\n\n## Profiles\n\n| Profile | Egress |\n|---|---|\n| `isolated` | **DNS only** |\n\n"

@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from assistant.knowledge_base.index import IndexStore, file_key
+from assistant.knowledge_base.index import IndexStore
 from assistant.knowledge_base.keyword import tokenize
+from assistant.knowledge_base.records import file_key
 from assistant.models import Hit, Source
 
 DENSE_WEIGHT = 0.35  # the fused score: 0.35 × dense (min-max over the pool) + 0.65 × BM25 (over its best); 0.3 before
