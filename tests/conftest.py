@@ -28,7 +28,7 @@ SLOW_FILES = {
     "test_index_recovery.py", "test_stack_corpus.py", "test_pr_mutations.py", "test_action.py", "test_tui_snapshots.py",
     "test_retrieval.py", "test_index.py", "test_hostile_secrets.py", "test_hostile_inputs.py", "test_eval.py",
     "test_retrieval_levers.py", "test_trust_boundaries.py", "test_cli.py", "test_tui.py", "test_tui_stream.py",
-    "test_tui_ask.py",
+    "test_tui_ask.py", "test_retrieval_new_repos.py",
 }  # fmt: skip
 
 
