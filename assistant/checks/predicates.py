@@ -11,7 +11,7 @@ from itertools import islice
 
 from assistant.inputs.language import Sentence, is_negated, sentences
 from assistant.stack.inventory import InventoryEntry
-from assistant.stack.matching import alias_pattern
+from assistant.stack.matching import alias_pattern, matches_near, word_starts
 from assistant.stack.view import Stack
 
 
@@ -23,8 +23,6 @@ class Mention:
     params: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
-_WORD = re.compile(r"[a-z0-9]+")
-_WORD_ANY_CASE = re.compile(r"[a-z0-9]+", re.I)  # offsets in the text as written
 
 
 @dataclass
@@ -49,27 +47,13 @@ class ProposalText:
 
     @cached_property
     def words(self) -> dict[str, list[int]]:
-        """Every word of the text, lower-case, with where it starts: a name whose first word is missing cannot be
-        there, and one whose first word is there can only start at those places."""
-        at: dict[str, list[int]] = {}
-        for m in _WORD_ANY_CASE.finditer(self.distinct_text):
-            at.setdefault(m.group(0).lower(), []).append(m.start())
-        return at
+        """Every word of the distinct text, lower-case, with where it starts."""
+        return word_starts(self.distinct_text)
 
     def naming(self, names: list[str], pattern: re.Pattern[str]) -> Iterator[Sentence]:
         """The distinct sentences that name a tool (`pattern` is its names' pattern), in order: the pattern is
         tried only where one of its names' first words starts, so a long text is not read once per tool."""
-        firsts = {w[0] for n in names if (w := _WORD.findall(n.lower()))}
-        width = max((len(n) for n in names), default=0) + 20  # room for separators and the end check
-        last = -1
-        for p in sorted({p for word in firsts for p in self.words.get(word, ())}):
-            m = pattern.search(self.distinct_text, max(0, p - 1), p + width)
-            if m is None:
-                continue
-            i = bisect_right(self._starts, m.start()) - 1
-            if i != last:
-                last = i
-                yield self.distinct[i]
+        return self._holding_each(matches_near(names, pattern, self.distinct_text, self.words))
 
     @cached_property
     def _starts(self) -> list[int]:
@@ -82,8 +66,12 @@ class ProposalText:
     def holding(self, pattern: re.Pattern[str]) -> Iterator[Sentence]:
         """The distinct sentences in which the pattern matches, in order: one pass over the text, not one per
         sentence."""
+        return self._holding_each(pattern.finditer(self.distinct_text))
+
+    def _holding_each(self, matches: Iterator[re.Match[str]]) -> Iterator[Sentence]:
+        """Each distinct sentence holding one of the matches (in text order), once."""
         last = -1
-        for m in pattern.finditer(self.distinct_text):
+        for m in matches:
             i = bisect_right(self._starts, m.start()) - 1
             if i != last:
                 last = i

@@ -177,24 +177,24 @@ _CLAIMS = {
 _NEGATION = re.compile(r"\b(?:not|never|no|cannot|can't|won't|n't|without)\W+(?:\w+\W+){0,2}$", re.I)
 
 
-def claims_verdict(text: str) -> bool:
-    """Whether a model's text claims a verdict of its own ("APPROVED: safe to merge"): never a criterion's rationale."""
-    return any(
-        name == "reject" or not _NEGATION.search(text[: m.start()])
+def _claims(text: str) -> set[str]:
+    """The verdicts a model's text claims; a negated claim ("do not approve") is no claim, a reject always is."""
+    return {
+        name
         for name, pattern in _CLAIMS.items()
         for m in re.finditer(pattern, text, re.I)
-        if name != "revise"
-    )
+        if name == "reject" or not _NEGATION.search(text[: m.start()])
+    }
+
+
+def claims_verdict(text: str) -> bool:
+    """Whether a model's text claims a verdict of its own ("APPROVED: safe to merge"): never a criterion's rationale."""
+    return bool(_claims(text) & {"approve", "reject"})
 
 
 def summary_contradicts(summary: str, verdict: str) -> bool:
-    """Whether a model's summary claims another verdict than the computed one ("APPROVED: merge it" under reject).
-    A negated claim ("do not approve") is no claim."""
-    claims = set()
-    for name, pattern in _CLAIMS.items():
-        for m in re.finditer(pattern, summary, re.I):
-            if name == "reject" or not _NEGATION.search(summary[: m.start()]):
-                claims.add(name)
+    """Whether a model's summary claims another verdict than the computed one ("APPROVED: merge it" under reject)."""
+    claims = _claims(summary)
     if verdict == "approve":
         return bool(claims - {"approve"})
     return "approve" in claims or (verdict == "revise" and "reject" in claims)

@@ -24,7 +24,6 @@ from assistant.inputs.repo_files import SKIP_DIRS, RepoFile
 from assistant.inputs.safe_yaml import YAMLLimitError
 from assistant.stack.catalog import Marker, RoleCatalog, slugify
 from assistant.stack.inventory import UNCLASSIFIED, Evidence, Inventory, InventoryEntry, Signal, Strength
-from assistant.stack.matching import alias_pattern
 from assistant.stack.view import Stack
 
 YAML_EXT = (".yaml", ".yml")
@@ -537,8 +536,8 @@ class Discoverer:
         for block in _MACHINE.finditer(f.text):
             for m in _DESCRIPTION.finditer(f.text, block.end(), _block_end(f.text, block.end())):
                 text = m.group(2)
-                for tool in self._prose.candidates(text):
-                    if tool.machine and alias_pattern(tool.names).search(text):
+                for tool in self._prose.named_in(text):
+                    if tool.machine:
                         line = f.text.count("\n", 0, m.start(2)) + 1
                         out += self._sig(tool.slug, f.path, line, f"{block.group(1)} {m.group(1)} names {tool.name}")
         return out

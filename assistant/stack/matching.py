@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 
@@ -54,3 +55,28 @@ def loose_pattern(aliases: list[str]) -> re.Pattern[str]:
 def _loose(aliases: tuple[tuple[str, int], ...]) -> re.Pattern[str]:
     strict = _alias_pattern(aliases).pattern
     return re.compile(strict.replace(r"(?![\w]|[./-]\w)", r"(?![\w])"), re.I)
+
+
+_WORD = re.compile(r"[a-z0-9]+", re.I)  # offsets in the text as written
+_PAST_NAME = 20  # characters past a name's length: its end check (`[./-]\w`) and runs of separators inside it
+
+
+def word_starts(text: str) -> dict[str, list[int]]:
+    """Every word of the text, lower-case, with where each occurrence starts."""
+    at: dict[str, list[int]] = {}
+    for m in _WORD.finditer(text):
+        at.setdefault(m.group(0).lower(), []).append(m.start())
+    return at
+
+
+def matches_near(
+    names: list[str], pattern: re.Pattern[str], text: str, starts: dict[str, list[int]]
+) -> Iterator[re.Match[str]]:
+    """The matches of a tool's names pattern in `text`, tried only where one of its names' first words starts
+    (`starts`: word_starts(text)), so a long text is not read once per tool."""
+    firsts = {w[0].lower() for n in names if (w := _WORD.findall(n))}
+    width = max((len(n) for n in names), default=0) + _PAST_NAME
+    for p in sorted({p for word in firsts for p in starts.get(word, ())}):
+        m = pattern.search(text, max(0, p - 1), p + width)
+        if m is not None:
+            yield m

@@ -9,13 +9,11 @@ from functools import cached_property
 from assistant.models import Chunk
 from assistant.stack.catalog import CloudService, RoleCatalog, Tool
 from assistant.stack.inventory import Decision, Inventory, InventoryEntry
-from assistant.stack.matching import alias_pattern
+from assistant.stack.matching import alias_pattern, matches_near, word_starts
 from assistant.stack.needs import NeedLexicon
 
 INVENTORY_CHUNK = "stack#inventory"
 _WORDS = re.compile(r"[a-z0-9]+")
-_WORDS_ANY_CASE = re.compile(r"[a-z0-9]+", re.I)  # offsets in the text as written
-_PAST_NAME = 20  # characters past a name's length: its end check (`[./-]\w`) and runs of separators inside it
 
 
 @dataclass
@@ -112,18 +110,8 @@ class Stack:
         """The catalog tools a text names (whole-name patterns), in the catalog's order. Each tool's pattern is
         tried only around the places its names' first words occur, so a long text costs one pass, not one per
         candidate tool."""
-        at: dict[str, list[int]] = {}
-        for m in _WORDS_ANY_CASE.finditer(text):
-            at.setdefault(m.group(0).lower(), []).append(m.start())
-        named = []
-        for tool in self.candidates(text):
-            pattern = alias_pattern(tool.names)
-            firsts = {w[0] for n in tool.names if (w := _WORDS.findall(n.lower()))}
-            longest = max((len(n) for n in tool.names), default=0) + _PAST_NAME
-            starts = sorted({p for word in firsts for p in at.get(word, ())})
-            if any(pattern.search(text, max(0, p - 1), p + longest) for p in starts):
-                named.append(tool)
-        return named
+        at = word_starts(text)
+        return [t for t in self.candidates(text) if next(matches_near(t.names, alias_pattern(t.names), text, at), None)]
 
     @cached_property
     def _catalog_order(self) -> dict[str, int]:
