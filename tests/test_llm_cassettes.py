@@ -53,15 +53,22 @@ def _check_llm_path(v: Verdict, offline: Verdict, body: str, knowledge: Knowledg
     assert all(set(c.citations) <= known for c in v.criteria) and all(set(f.citations) <= known for f in v.findings)
 
 
+def _json_object_review(tmp_path: Path, text: str, name: str):  # type: ignore[no-untyped-def]
+    """The text reviewed offline and through the recorded json_object cassette `name`: (verdict, offline, cassette,
+    knowledge); the recording must match the request."""
+    settings = local_llm_settings(tmp_path, structured_output="json_object", max_tokens=600, timeout=900.0)
+    knowledge = Knowledge(settings)
+    offline = review_text(text, settings.model_copy(update={"llm": "off"}), knowledge=knowledge)
+    with use_cassette(name) as cassette:
+        v = review_text(text, settings, knowledge=knowledge, reasoner=LLMReasoner(settings))
+    assert cassette.play_count == 1 or RECORD, f"the recorded request no longer matches: {RERECORD}"
+    return v, offline, cassette, knowledge
+
+
 def test_json_object_review_with_a_real_model_takes_the_llm_path(tmp_path: Path) -> None:
     """The model's reply is constrained to the schema by llama.cpp's grammar (response_format json_object with the
     schema): a valid structured review, so the LLM path and its guardrails run (an offline fallback fails this)."""
-    settings = local_llm_settings(tmp_path, structured_output="json_object", max_tokens=600, timeout=900.0)
-    knowledge = Knowledge(settings)
-    offline = review_text(PROPOSAL, settings.model_copy(update={"llm": "off"}), knowledge=knowledge)
-    with use_cassette("review-json-object-llama-cpp") as cassette:
-        v = review_text(PROPOSAL, settings, knowledge=knowledge, reasoner=LLMReasoner(settings))
-    assert cassette.play_count == 1 or RECORD, f"the recorded request no longer matches: {RERECORD}"
+    v, offline, cassette, knowledge = _json_object_review(tmp_path, PROPOSAL, "review-json-object-llama-cpp")
     body = _body(cassette)
     request = json.loads(body)
     assert "hunter2secret" not in body and "REDACTED" in body  # redacted before it left the machine
@@ -121,12 +128,7 @@ def test_an_injected_proposal_through_a_real_model_keeps_the_offline_floor(tmp_p
     against a fake model that does, said so there.)"""
     from tests.test_llm import INJECTED
 
-    settings = local_llm_settings(tmp_path, structured_output="json_object", max_tokens=600, timeout=900.0)
-    knowledge = Knowledge(settings)
-    offline = review_text(INJECTED, settings.model_copy(update={"llm": "off"}), knowledge=knowledge)
-    with use_cassette("review-injected-proposal") as cassette:
-        v = review_text(INJECTED, settings, knowledge=knowledge, reasoner=LLMReasoner(settings))
-    assert cassette.play_count == 1 or RECORD, f"the recorded request no longer matches: {RERECORD}"
+    v, offline, cassette, _ = _json_object_review(tmp_path, INJECTED, "review-injected-proposal")
     assert "ignore previous instructions" in _body(cassette)  # the model was given the injection
     assert v.engine.mode == "llm" and v.verdict == offline.verdict == "revise"
     rank = {"weak": 0, "unknown": 1, "neutral": 2, "strong": 3}

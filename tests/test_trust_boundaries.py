@@ -60,18 +60,30 @@ def test_a_repo_local_config_cannot_choose_endpoints_keys_or_paths(
     assert Settings().openai_base_url == "http://127.0.0.1:8080/v1"
 
 
-class _Recorder:
-    """A real HTTP listener on 127.0.0.1 that answers from a script and records each request's path and token."""
+Answer = tuple[int, dict[str, str], Any]  # status, headers, JSON body
 
-    def __init__(self, answer: Callable[[str, int], tuple[int, dict[str, str], Any]]) -> None:
+
+class _Recorder:
+    """A real HTTP listener on 127.0.0.1 that answers GETs and POSTs from a script (given the path, the request's
+    number and its JSON body) and records each request's path, token and body."""
+
+    def __init__(self, answer: Callable[[str, int, Any], Answer]) -> None:
         self.seen: list[tuple[str, str | None]] = []
+        self.bodies: list[Any] = []
         recorder = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                self._answer(None)
+
+            def do_POST(self) -> None:
+                self._answer(json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0))))
+
+            def _answer(self, body: Any) -> None:
                 recorder.seen.append((self.path, self.headers.get("Authorization")))
-                status, headers, body = answer(self.path, len(recorder.seen))
-                data = json.dumps(body).encode()
+                recorder.bodies.append(body)
+                status, headers, out = answer(self.path, len(recorder.seen), body)
+                data = json.dumps(out).encode()
                 self.send_response(status)
                 for k, v in {"Content-Type": "application/json", **headers}.items():
                     self.send_header(k, v)
@@ -92,15 +104,14 @@ def _github(url: str) -> GitHub:
 
 
 def test_the_github_token_never_follows_a_next_page_to_another_host() -> None:
-    elsewhere = _Recorder(lambda path, n: (200, {}, []))
-    api = _Recorder(lambda path, n: (200, {"Link": f'<{elsewhere.url}/steal?page=2>; rel="next"'}, [{"a": 1}]))
+    elsewhere = _Recorder(lambda path, n, body: (200, {}, []))
+    api = _Recorder(lambda path, n, body: (200, {"Link": f'<{elsewhere.url}/steal?page=2>; rel="next"'}, [{"a": 1}]))
     try:
         with pytest.raises(AssistantError, match="another host"):
             _github(api.url)._get_all("/repos/o/r/pulls/5/files?per_page=100")
         assert elsewhere.seen == [] and api.seen[0][1] == "Bearer secret-token"
-        same = _Recorder(
-            lambda path, n: (200, {"Link": '</repos/o/r/pulls/5/files?page=2>; rel="next"'} if n == 1 else {}, [n])
-        )
+        next_page = {"Link": '</repos/o/r/pulls/5/files?page=2>; rel="next"'}
+        same = _Recorder(lambda path, n, body: (200, next_page if n == 1 else {}, [n]))
         assert _github(same.url)._get_all("/repos/o/r/pulls/5/files") == [1, 2]  # its own pages are followed
     finally:
         elsewhere.server.shutdown()
@@ -109,13 +120,13 @@ def test_the_github_token_never_follows_a_next_page_to_another_host() -> None:
 
 def test_a_github_5xx_answer_to_a_read_is_retried_with_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(github_module, "RETRY_DELAYS", (0.01, 0.01))
-    flaky = _Recorder(lambda path, n: (503, {}, {"message": "busy"}) if n < 3 else (200, {}, {"title": "t"}))
+    flaky = _Recorder(lambda path, n, body: (503, {}, {"message": "busy"}) if n < 3 else (200, {}, {"title": "t"}))
     try:
         assert _github(flaky.url)._get("/repos/o/r/pulls/5").json() == {"title": "t"}
         assert len(flaky.seen) == 3
     finally:
         flaky.server.shutdown()
-    down = _Recorder(lambda path, n: (502, {}, {"message": "bad gateway"}))
+    down = _Recorder(lambda path, n, body: (502, {}, {"message": "bad gateway"}))
     try:
         with pytest.raises(AssistantError, match="GitHub 502"):
             _github(down.url)._get("/repos/o/r/pulls/5")
@@ -243,33 +254,11 @@ def test_a_chroma_server_that_never_answers_cannot_hang_a_command(tmp_path: Path
         server.close()
 
 
-class _Embeddings:
-    """A real OpenAI-compatible /v1/embeddings listener on 127.0.0.1 that records every input it is sent."""
-
-    def __init__(self) -> None:
-        self.inputs: list[str] = []
-        recorder = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-                texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
-                recorder.inputs.extend(texts)
-                data = [{"object": "embedding", "index": i, "embedding": [1.0, float(i % 7), 0.5]}
-                        for i in range(len(texts))]  # fmt: skip
-                out = json.dumps({"object": "list", "data": data, "model": body["model"], "usage": {}}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+def _embeddings(path: str, n: int, body: Any) -> Answer:
+    """An OpenAI-compatible /v1/embeddings answer: one small vector per input."""
+    texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+    data = [{"object": "embedding", "index": i, "embedding": [1.0, float(i % 7), 0.5]} for i in range(len(texts))]
+    return 200, {}, {"object": "list", "data": data, "model": body["model"], "usage": {}}
 
 
 PLANTED_FILES = {
@@ -299,15 +288,14 @@ def test_embedding_requests_carry_no_secret_even_with_the_llm_off(tmp_path: Path
     from assistant.knowledge_base.knowledge import Knowledge
     from tests.conftest import settings_for, write_tree
 
-    api = _Embeddings()
+    api = _Recorder(_embeddings)
     try:
         repo = write_tree(tmp_path / "repo", PLANTED_FILES)
-        settings = settings_for(
-            tmp_path / "index", repo=repo, embeddings="openai", openai_base_url=api.url, openai_api_key="sk-test"
-        )
+        openai = {"embeddings": "openai", "openai_base_url": f"{api.url}/v1", "openai_api_key": "sk-test"}
+        settings = settings_for(tmp_path / "index", repo=repo, **openai)
         IndexStore(settings).build(repo)
         Knowledge(settings).search("my password is Tr0ub4dor&3-Zq9 please check", k=3)  # a pasted proposal's words
-        sent = "\n".join(api.inputs)
+        sent = "\n".join(json.dumps(b["input"]) for b in api.bodies)
         assert "kubeconfig" in sent and "check" in sent  # control: the index and the query were embedded there
         for secret in ("Pg-Sup3rS3cret-2024", AWS_KEY, GITHUB, AWS_SECRET, "Tr0ub4dor&3-Zq9"):
             assert secret not in sent, secret
