@@ -185,3 +185,54 @@ def test_a_policy_applied_to_the_namespace_from_elsewhere_covers_the_unit(tmp_pa
     policy = mine(write_tree(tmp_path, files)).by_id("network-policy")
     assert policy is not None and policy.support == (5, 6) and policy.strong
     assert policy.exceptions == ["apps/plex"]  # its Namespace lacks the profile label
+
+
+CHART_CLAIM = RELEASE.split("    controllers:")[0] + """\
+    persistence:
+      enabled: true
+      create: true
+      claimName: {name}-config
+      size: 10Gi
+"""
+
+
+def test_a_chart_that_makes_the_claim_the_house_backup_makes_is_major_at_the_create_line(tmp_path: Path) -> None:
+    """The house mounts claims its backup tool writes (a central `- app:` list, as kopiur's ResourceSet inputs): a new
+    release whose chart creates that claim too gives it two owners. A release beside an old one in the same folder is
+    a new unit; without a backup registration the same breach is a question, not a major."""
+    from assistant.config import Settings
+    from assistant.inputs.diff import parse_diff
+    from assistant.pr_review import review_pr
+
+    apps = ["radarr", "sonarr", "bazarr", "prowlarr", "sabnzbd"]
+    files = {f"apps/{a}/helmrelease.yaml": RELEASE.format(name=a) for a in apps}
+    inputs = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kopiur-inputs\ndata: {}\napps:\n"
+    files["backup/kopiur/inputs.yaml"] = inputs + "".join(f"  - app: {a}\n" for a in apps)
+    repo = write_tree(tmp_path / "repo", files)
+    report = mine(repo)
+    claim = report.by_id("claim-outside-chart")
+    assert claim is not None and claim.strong and claim.support == (5, 5)
+    settings = Settings(index_dir=tmp_path / "none", repo=repo, llm="off")
+
+    def review(path: str, name: str, register: bool) -> list[tuple[str, str, int | None]]:
+        patch = new_file_diff(path, CHART_CLAIM.format(name=name))
+        if register:
+            old = files["backup/kopiur/inputs.yaml"]
+            patch += deleted_file_diff("backup/kopiur/inputs.yaml", old) + new_file_diff(
+                "backup/kopiur/inputs.yaml", old + f"  - app: {name}\n"
+            )
+        verdict = review_pr(parse_diff(patch, "t", repo), settings, repo=repo)
+        return [(f.severity, f.location.path, f.location.line) for f in verdict.findings
+                if f.category == "convention" and f.location and "claim" in f.message]  # fmt: skip
+
+    # `create: true` is line 9 of the release
+    assert review("apps/forgejo/helmrelease.yaml", "forgejo", register=True) == [
+        ("major", "apps/forgejo/helmrelease.yaml", 9)
+    ]
+    assert review("apps/lidarr/helmrelease.yaml", "lidarr", register=False) == [
+        ("minor", "apps/lidarr/helmrelease.yaml", 9)
+    ]
+    # a second release in a folder that has one is a new unit, measured once (not as the old unit losing the habit)
+    assert review("apps/radarr/radarr-exporter.yaml", "radarr-exporter", register=False) == [
+        ("major", "apps/radarr/radarr-exporter.yaml", 9)  # the folder's name is on the backup list
+    ]

@@ -68,10 +68,10 @@ BLIND_FLOORS = {
 # (blind): billimek 0.733 accuracy, 3 false majors; christianlempa 0.833, 0; xunholy 0.867, 1. The detectors that
 # came after it (privileged, duplicate keys, literal credentials, public listeners, hand steps, uncommitted config)
 # were written against these labels, so the floors below are today's figures, not blind ones. `major_labels_missed`:
-# labelled majors no major of their category answered (billimek: a chart-made PVC beside kopiur's restore claim).
-# christianlempa's VM cloned from a template its own comment calls a stand-in is found since session 15.
+# labelled majors no major of their category answered. christianlempa's VM cloned from a template its own comment
+# calls a stand-in is found since session 15; billimek's chart-made PVC beside kopiur's restore claim since session 16.
 NEW_PR_FLOORS = {
-    "billimek-k8s-gitops": {"false_majors": 0, "missed_majors": 4, "verdict_accuracy": 0.93, "major_labels_missed": 1},
+    "billimek-k8s-gitops": {"false_majors": 0, "missed_majors": 3, "verdict_accuracy": 1.0, "major_labels_missed": 0},
     "christianlempa-homelab": {
         "false_majors": 0, "missed_majors": 5, "verdict_accuracy": 1.0, "major_labels_missed": 0
     },

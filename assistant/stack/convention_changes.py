@@ -13,19 +13,19 @@ from assistant.stack.conventions import (
     holds,
     routes,
     units_and_files,
+    workload_names,
 )
 
 
 def breaks(report: ConventionReport, new_files: list[RepoFile]) -> list[tuple[Unit, Convention]]:
-    """The units that `new_files` add (folders the repo did not have) and each strongly held convention they lack.
+    """The units that `new_files` add (workloads the repo did not have) and each strongly held convention they lack.
     Backup lists may be edited by the same change, so the central lists are the repo's and the change's."""
-    known = set(report.units)
     units, parsed = units_and_files(new_files)
     registered = report.backup_names | backup_registrations(parsed, units)
     measures = {m.id: m for m in MEASURES}
     out: list[tuple[Unit, Convention]] = []
     for unit in units:
-        if unit.path in known:
+        if report.had(unit):
             continue
         for c in report.strong():
             m = measures.get(c.id)
@@ -53,8 +53,8 @@ def lost(report: ConventionReport, before: list[RepoFile], after: list[RepoFile]
     out: list[tuple[Unit, Convention]] = []
     for old in before_units:
         new = now.get(old.path)
-        if old.path not in known or new is None:
-            continue
+        if old.path not in known or new is None or workload_names(new) - workload_names(old):
+            continue  # gone, or a new release beside the old ones: measured as a new unit (`breaks`)
         for c in report.strong():
             m = measures.get(c.id)
             if m is None or not m.applies(old):

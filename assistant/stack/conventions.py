@@ -66,6 +66,13 @@ class ConventionReport(BaseModel):
     # the names the repo's backup tools list centrally (kopiur inputs, Velero namespaces), for judging a new unit
     backup_names: frozenset[str] = Field(default_factory=frozenset, exclude=True)
     policed: frozenset[str] = Field(default_factory=frozenset, exclude=True)  # namespaces a policy covers from outside
+    workloads: dict[str, frozenset[str]] = Field(default_factory=dict, exclude=True)  # unit -> its workloads' names
+
+    def had(self, unit: Unit) -> bool:
+        """Whether the repo already had this unit: its folder with one of its workloads (a folder may hold several
+        apps, so a new release beside an old one is a new unit)."""
+        names = workload_names(unit)
+        return unit.path in self.workloads and (not names or bool(names & self.workloads[unit.path]))
 
     def strong(self) -> list[Convention]:
         return [c for c in self.conventions if c.strong]
@@ -150,6 +157,19 @@ def units_and_files(files: list[RepoFile]) -> tuple[list[Unit], list[tuple[RepoF
     return sorted(units.values(), key=lambda u: u.path), parsed
 
 
+def workload_names(unit: Unit) -> frozenset[str]:
+    """The names of the unit's workloads (metadata.name of each workload object, a compose file's services)."""
+    out: set[str] = set()
+    for _, d in unit.docs:
+        if not isinstance(d, dict):
+            continue
+        if d.get("kind") in WORKLOAD_KINDS and isinstance(d.get("metadata"), dict):
+            out |= {str(d["metadata"]["name"])} if d["metadata"].get("name") else set()
+        elif _is_compose(d) and isinstance(d.get("services"), dict):
+            out |= {str(k) for k in d["services"]}
+    return frozenset(out)
+
+
 def _input_of(path: str, inputs: dict[str, str]) -> str | None:
     """The ResourceSet input a file belongs to: `charts/<name>.yaml` or a `config/<name>/` folder."""
     parts = path.split("/")
@@ -178,6 +198,30 @@ def has_pvc(unit: Unit) -> bool:
         if in_persistence and value.get("enabled") is not False and (value.get("size") or value.get("existingClaim")):
             return True
     return False
+
+
+def chart_creates_claim(unit: Unit) -> bool:
+    """The workload or its chart makes its own claim (a StatefulSet's claim templates, chart `persistence` with a size
+    or `create: true` and no existing claim), rather than mounting one the repo writes or its backup tool restores."""
+    for trail, value in _keys(unit):
+        key = trail[-1] if trail else ""
+        if key == "volumeClaimTemplates" and value:
+            return True
+        block = isinstance(value, dict) and (key == "persistence" or (len(trail) >= 2 and trail[-2] == "persistence"))
+        if not block or value.get("enabled") is False or value.get("existingClaim") or value.get("create") is False:
+            continue
+        if value.get("type", "persistentVolumeClaim") == "persistentVolumeClaim" and (
+            value.get("create") is True or (key != "persistence" and value.get("size"))
+        ):
+            return True
+    return False
+
+
+def mounts_existing_claim(unit: Unit) -> bool:
+    return any(
+        trail and trail[-1] in ("existingClaim", "claimName") and isinstance(value, str) and value
+        for trail, value in _keys(unit)
+    )
 
 
 def has_backup(unit: Unit, registered: frozenset[str] = frozenset()) -> bool:
@@ -375,6 +419,14 @@ def _pods(unit: Unit) -> bool:
 
 MEASURES = (
     Measure("backup", "backup", "back up their volumes", "units with a PVC", has_pvc, has_backup),
+    Measure(
+        "claim-outside-chart",
+        "storage",
+        "mount a claim the repo writes (existingClaim) rather than one the chart creates",
+        "units with a PVC",
+        lambda u: has_pvc(u) or chart_creates_claim(u),
+        lambda u: mounts_existing_claim(u) and not chart_creates_claim(u),
+    ),
     Measure("network-policy", "network-policy", "carry a network policy", "units", lambda u: True, has_network_policy),
     Measure(
         "monitoring",
@@ -434,7 +486,12 @@ def mine(root: Path, files: list[RepoFile] | None = None) -> ConventionReport:
     registered = backup_registrations(parsed, units)
     policed = policy_namespaces(parsed)
     report = ConventionReport(
-        repo=str(root), units=[u.path for u in units], conventions=[], backup_names=registered, policed=policed
+        repo=str(root),
+        units=[u.path for u in units],
+        conventions=[],
+        backup_names=registered,
+        policed=policed,
+        workloads={u.path: workload_names(u) for u in units},
     )
     if not units:
         report.notes.append("no app units found (no HelmRelease, workload, Argo CD Application or compose file)")

@@ -11,9 +11,16 @@ from assistant.inputs.diff import ChangedFile
 from assistant.inputs.repo_files import RepoFile
 from assistant.models import Finding, Location
 from assistant.stack.convention_changes import breaks, lost
-from assistant.stack.conventions import ConventionReport, mine
+from assistant.stack.conventions import (
+    ConventionReport,
+    backup_registrations,
+    has_backup,
+    mine,
+    units_and_files,
+)
 from assistant.stack.view import Stack
 
+CLAIM = "claim-outside-chart"
 DATA_AT_RISK = {"backup"}  # a broken convention that loses data is a change to ask for; the rest are questions
 _CLAIM = [
     re.compile(r"^\s*kind:\s*PersistentVolumeClaim\b"),
@@ -28,6 +35,22 @@ def _claim_line(files: list[ChangedFile]) -> Location | None:
             for number, line in enumerate((f.new_text or "").split("\n"), 1):
                 if pattern.match(line) and number in f.added_lines:
                     return Location(path=f.path, line=number)
+    return None
+
+
+_CREATES = re.compile(r"^\s*(?:create:\s*true\b|size:|volumeClaimTemplates:)")
+
+
+def _created_claim_line(files: list[ChangedFile]) -> Location | None:
+    """Where the new unit's chart or workload makes its own claim: `create: true` or a size under `persistence:`, or
+    a StatefulSet's `volumeClaimTemplates:`."""
+    for f in files:
+        lines = (f.new_text or "").split("\n")
+        persistence = False
+        for number, line in enumerate(lines, 1):
+            persistence = persistence or bool(re.match(r"^\s*persistence:", line))
+            if _CREATES.match(line) and number in f.added_lines and (persistence or "volumeClaimTemplates" in line):
+                return Location(path=f.path, line=number)
     return None
 
 
@@ -120,29 +143,42 @@ def _new_units(ctx: Context, stack: Stack, report: ConventionReport, added: list
     changed = [f for f in ctx.pr.files if f.status != "added"]
     out: list[Finding] = []
     unbacked = {f.location.path for f in volumes_outside_backups(ctx, stack) if f.location}
+    new_units, parsed = units_and_files(new_files)
+    registered = report.backup_names | backup_registrations(parsed, new_units)
     for unit, convention in breaks(report, new_files):
         inside = unit.path + "/"
-        if any(d == unit.path or d.startswith(inside) for d in existing) or any(
-            f.path.startswith(inside) for f in changed
-        ):
+        folder_had_no_unit = unit.path not in report.workloads and any(
+            d == unit.path or d.startswith(inside) for d in existing
+        )
+        if folder_had_no_unit or any(f.path.startswith(inside) for f in changed):
             continue  # the unit was there before: only a new unit is measured against the house
         own = {path for path, _ in unit.docs}  # a ResourceSet input's values file lives elsewhere
         files = [f for f in ctx.pr.reviewed if f.path.startswith(inside) or f.path in own]
         if convention.id == "backup" and {f.path for f in files} & unbacked:
             continue  # the repo's own backup schedule already says so (no-backup), at the claim
-        location = (_claim_line(files) if convention.id == "backup" else None) or (
-            ctx.nearest(files[0].path, None) if files else None
-        )
+        locate = {"backup": _claim_line, CLAIM: _created_claim_line}.get(convention.id)
+        location = (locate(files) if locate else None) or (ctx.nearest(files[0].path, None) if files else None)
         examples = ", ".join(convention.evidence[:2])
+        message = (
+            f"The new unit {unit.path} does not {convention.title}; {convention.describe()} in this repo "
+            f"({convention.share:.0%})."
+        )
+        # the house's backup makes (restores) the claims it backs up: a chart that makes the same claim is a
+        # second owner, and a rebuilt cluster gets an empty volume instead of the restored one
+        two_owners = convention.id == CLAIM and has_backup(unit, registered)
+        if two_owners:
+            message += (
+                " The unit is also registered for backup, so the claim has two owners: the install fails on the"
+                " existing claim, or the chart's empty one wins over the restored volume."
+            )
         out.append(
             finding(
                 "convention",
                 f"{convention.id}:{unit.path}",
-                f"The new unit {unit.path} does not {convention.title}; {convention.describe()} in this repo "
-                f"({convention.share:.0%}).",
+                message,
                 location,
                 suggestion=f"Follow the house convention as {examples} do." if examples else None,
-                severity="major" if convention.id in DATA_AT_RISK else None,
+                severity="major" if convention.id in DATA_AT_RISK or two_owners else None,
             )
         )
     return out
