@@ -2,8 +2,9 @@
 sets (evals/retrieval/<repo>-questions-blind.yaml) and how-to sets (evals/ask/<repo>.howto.yaml) were written from
 the repo files before any code ran on them. The issue's targets are literal recall@5 1.0 with MRR >= 0.85,
 paraphrased recall@5 >= 0.9 with MRR >= 0.75, and the expected source first on >= 0.8 of how-tos; the floors below
-are what the retriever reaches (session 15, fresh indexes), so that a regression fails, and the misses stay visible:
-paraphrased questions and how-tos are under the targets."""
+are what the retriever reaches (fresh indexes; session 16 indexes xunholy's cilium how-to, which a "DO NOT EDIT" inside
+its command had marked as generated), so that a regression fails, and the misses stay visible: paraphrased questions
+are under the targets."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ from tests.conftest import CORPUS, PROJECT, settings_for
 FLOORS = {
     "billimek-k8s-gitops": (1.0, 0.9, 0.9, 0.6),
     "christianlempa-homelab": (1.0, 0.95, 0.9, 0.7),
-    "xunholy-k8s-gitops": (0.9, 0.85, 0.7, 0.5),
+    "xunholy-k8s-gitops": (1.0, 0.95, 0.7, 0.55),
 }
-HOWTO_FLOOR = 14  # of 18 first citations right (the target, 0.8, is 15)
+HOWTO_FLOOR = 15  # of 18 first citations right: the target, 0.8
 
 
 @pytest.fixture(scope="module")

@@ -79,6 +79,19 @@ GENERATED_NAMES = {
     "Chart.lock",
 }
 GENERATED_MARKERS = ("DO NOT EDIT", "Code generated", "@generated", "This file is generated")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def generated_header(text: str, lines: int = 10) -> bool:
+    """A generator's marker in the file's opening lines, outside a fenced code block: a how-to whose command writes
+    "DO NOT EDIT" into the file it generates is not itself generated."""
+    fenced = False
+    for line in text[:800].splitlines()[:lines]:
+        if _FENCE.match(line):
+            fenced = not fenced
+        elif not fenced and any(marker in line for marker in GENERATED_MARKERS):
+            return True
+    return False
 MAX_FILE_BYTES = 400_000
 
 
@@ -156,7 +169,7 @@ def walk_repo(root: Path) -> Walk:
         if not text.strip():
             out.skipped["empty"] += 1
             continue
-        if any(marker in text[:400] for marker in GENERATED_MARKERS):
+        if generated_header(text):
             out.skipped["generated (header says so)"] += 1
             continue
         out.files.append(RepoFile("/".join(rel_parts), text, digest(text)))
