@@ -67,6 +67,18 @@ def test_an_archived_copy_ranks_below_the_current_doc(
     assert len(scores) == 2 and abs(scores["docs/runbooks/rotate-dns-token.md"] - max(scores.values())) < 0.05
 
 
+def test_a_question_about_the_archived_plan_is_not_penalised(repo: Path, tmp_path: Path) -> None:
+    """Asked for by what it is ("the archived runbook"), the old copy competes on its words alone."""
+    settings = settings_for(tmp_path / "past", repo=repo)
+    IndexStore(settings).build(repo)
+    for query, gap in (("how did the archived runbook rotate the cloud API token", 0.0),
+                       ("how do I rotate the cloud API token", retrieval.ARCHIVED_PENALTY)):  # fmt: skip
+        hits = Knowledge(settings).search(query, k=6, sources={"repo"})
+        scores = {h.chunk.path: h.score for h in hits if h.chunk.path.endswith("rotate-dns-token.md")}
+        current, archived = (scores[f"docs/{d}/rotate-dns-token.md"] for d in ("runbooks", "plans/.archive"))
+        assert current - archived == pytest.approx(gap, abs=0.05), query
+
+
 KHUEDOAN = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "khuedoan-homelab" / "repo"
 BLIND = Path(__file__).resolve().parent.parent / "evals" / "retrieval" / "khuedoan-questions-blind.yaml"
 # (set, questions, recall@5, recall@1, MRR floors): about one question under the figures measured in session 11,

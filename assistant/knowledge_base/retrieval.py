@@ -17,7 +17,10 @@ FILE_WEIGHT = 0.3  # added: the BM25 score of the chunk's whole file, over the b
 CANDIDATES = 60
 PATH_BOOST = 0.02  # per query word found in the chunk's path or heading
 ARCHIVED = re.compile(r"(^|/)\.?archived?/")  # superseded plans and docs: below the current ones
-ARCHIVED_PENALTY = 0.3
+# below any current file of similar relevance (0.3 let a retired tool's README win over its successor's, measured 0.6
+# and 1.0 alike); a question that asks for the old plan ("the archived promotion plan") is not penalised
+ARCHIVED_PENALTY = 0.6
+_ASKS_FOR_THE_PAST = frozenset(tokenize("archive archived retired former previous legacy deprecated old"))
 BOILERPLATE = re.compile(r"(^|/)(licen[cs]e|copying|notice)(\.[a-z]+)?$", re.I)  # legal text, no operator knowledge
 BOILERPLATE_PENALTY = 0.3  # still found when asked for by name ("which licence?"), never above a doc that answers
 # A repo file's further chunks go after every other file's best one, so that one long doc does not fill the top k
@@ -53,6 +56,7 @@ class Retriever:
         by_file = self.store.file_keyword().relative_scores(query)
         chunks = self.store.chunks(list(fused))
         words = set(tokenize(query))
+        past = bool(words & _ASKS_FOR_THE_PAST)
         hits: list[Hit] = []
         for cid, score in fused.items():
             chunk = chunks.get(cid)
@@ -60,7 +64,7 @@ class Retriever:
                 continue
             where = _where_words(chunk.path, chunk.section)
             score += FILE_WEIGHT * by_file.get(file_key(chunk), 0.0) + PATH_BOOST * len(words & where)
-            if ARCHIVED.search(chunk.path):
+            if ARCHIVED.search(chunk.path) and not past:
                 score -= ARCHIVED_PENALTY
             if BOILERPLATE.search(chunk.path):
                 score -= BOILERPLATE_PENALTY
