@@ -4,17 +4,9 @@ the repo had that a change strips of one. The conventions themselves are mined i
 from __future__ import annotations
 
 from assistant.inputs.repo_files import RepoFile
-from assistant.stack.conventions import (
-    MEASURES,
-    Convention,
-    ConventionReport,
-    Unit,
-    backup_registrations,
-    holds,
-    routes,
-    units_and_files,
-    workload_names,
-)
+from assistant.stack.conventions import MEASURES, Convention, ConventionReport, holds
+from assistant.stack.unit_traits import backup_registrations, routes
+from assistant.stack.units import Unit, units_and_files, workload_names
 
 
 def breaks(report: ConventionReport, new_files: list[RepoFile]) -> list[tuple[Unit, Convention]]:

@@ -11,13 +11,9 @@ from assistant.inputs.diff import ChangedFile
 from assistant.inputs.repo_files import RepoFile
 from assistant.models import Finding, Location
 from assistant.stack.convention_changes import breaks, lost
-from assistant.stack.conventions import (
-    ConventionReport,
-    backup_registrations,
-    has_backup,
-    mine,
-    units_and_files,
-)
+from assistant.stack.conventions import ConventionReport, mine
+from assistant.stack.unit_traits import backup_registrations, has_backup
+from assistant.stack.units import units_and_files
 from assistant.stack.view import Stack
 
 CLAIM = "claim-outside-chart"
