@@ -13,21 +13,36 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from assistant.inputs.manifests import LDict, LList, parse_documents
+from assistant.inputs.manifests import LDict, parse_documents
 from assistant.inputs.repo_files import SKIP_DIRS, RepoFile
 from assistant.inputs.safe_yaml import YAMLLimitError
 from assistant.stack.catalog import Marker, RoleCatalog, slugify
 from assistant.stack.inventory import UNCLASSIFIED, Evidence, Inventory, InventoryEntry, Signal, Strength
+from assistant.stack.matchers import Matchers
 from assistant.stack.view import Stack
+from assistant.stack.yaml_facts import (
+    TEMPLATED,
+    as_source,
+    image_context,
+    image_names,
+    image_ref,
+    image_repository,
+    is_client,
+    kind_of,
+    main_unit,
+    names_a_chart,
+    plain,
+    source_refs,
+    unit_tool,
+    units_at,
+    walk_lines,
+)
 
 YAML_EXT = (".yaml", ".yml")
-# Folder and resource names that name no tool: layout words of GitOps repos
 # Images that help a unit (a shell, a client, a sidecar), never the tool it runs.
 UTILITY_IMAGES = {
     "busybox", "alpine", "ubuntu", "debian", "bash", "curl", "kubectl", "os-shell", "bitnami-shell", "python", "node",
@@ -40,15 +55,6 @@ def is_utility(image_name: str) -> bool:
     return all(part in UTILITY_IMAGES for part in image_name.lower().split("-"))
 
 
-_NOT_UNITS = frozenset(
-    {
-        "app", "apps", "application", "applications", "base", "bases", "cluster", "clusters", "component", "components",
-        "config", "configs", "core", "default", "deploy", "deployment", "deployments", "docker", "env", "envs",
-        "environments", "flux", "helm", "infra", "infrastructure", "kubernetes", "k8s", "manifests", "overlays",
-        "platform", "prod", "production", "release", "releases", "repo", "services", "stack", "stacks", "staging",
-        "system", "templates", "test", "tools", "values", "main", "live", "dev", "app-template", "common"
-    }
-)
 HCL_EXT = (".tf", ".hcl")
 # Folders whose files describe no running tool: archives, fixtures, and the assistant's own data.
 IGNORED_DIRS = {"archive", "archived", ".archive", "deprecated", "testdata", "fixtures", "__fixtures__"}
@@ -58,7 +64,6 @@ BUNDLED_ROLES = {
     "db-postgres", "db-mysql", "db-mongodb", "in-memory", "message-broker", "object-storage", "metrics-exporter"
 }  # fmt: skip
 _RECEIVER = re.compile(r"^([a-z0-9]+?)(?:_configs|Configs)$")
-_TEMPLATED = re.compile(r"\{\{|\$\{|<<|\{%")
 _URL_KEYS = {"url", "repourl", "repository", "repo", "source", "registry", "chartrepo"}
 _IMAGE_KEYS = {"image", "img"}
 _HCL_SOURCE = re.compile(r'^\s*source\s*=\s*"([^"]+)"', re.M)
@@ -68,7 +73,7 @@ _MACHINE = re.compile(
 )
 _DESCRIPTION = re.compile(r'^\s*(desc|description|notes)\s*=\s*"([^"\n]{1,300})"', re.M)
 _HCL_PROVIDER = re.compile(r'^\s*provider\s+"([\w-]+)"', re.M)
-_URL = re.compile(r"\b(?:https?|oci)://([^\s\"'`/:?#]+)[^\s\"'`]*", re.I)
+
 # Ansible modules that install packages, and the ones that enable a service (`systemd: {name: x.timer}`)
 _PKG_MODULES = {"package", "dnf", "dnf5", "yum", "apt", "apk", "pacman", "zypper", "pkgng", "homebrew", "snap"}
 _SERVICE_MODULES = {"systemd", "systemd_service", "service"}
@@ -89,200 +94,6 @@ _DOCKER_INSTALL = re.compile(
     r"([^;&|\n]*)",
     re.I,
 )
-
-
-@dataclass
-class Matchers:
-    """The catalog's recognition data as lookups."""
-
-    charts: dict[str, str] = field(default_factory=dict)
-    images: list[tuple[str, str]] = field(default_factory=list)  # (image repo, tool)
-    # the same, by the repository's last path segment: an image can only match patterns that end like it
-    image_buckets: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    groups: dict[str, str] = field(default_factory=dict)  # api group -> tool
-    kinds: dict[str, str] = field(default_factory=dict)  # group/Kind -> tool
-    repos: list[tuple[str, str]] = field(default_factory=list)
-    terraform: list[tuple[str, str]] = field(default_factory=list)
-    gateway_classes: dict[str, str] = field(default_factory=dict)
-    secret_providers: dict[str, str] = field(default_factory=dict)
-    notify_types: dict[str, str] = field(default_factory=dict)
-    packages: dict[str, str] = field(default_factory=dict)
-    downloads: list[tuple[str, str]] = field(default_factory=list)
-    endpoints: list[tuple[str, str]] = field(default_factory=list)
-    chart_bundles: dict[str, list[str]] = field(default_factory=dict)  # chart -> tools it ships switched on
-
-    @classmethod
-    def of(cls, catalog: RoleCatalog) -> Matchers:
-        m = cls()
-        for t in catalog.tools:
-            for c in t.charts:
-                m.charts.setdefault(c.lower(), t.slug)
-            m.images += [(i.lower().strip("/"), t.slug) for i in t.images]
-            for crd in t.crds:
-                if "/" in crd:
-                    m.kinds.setdefault(crd.lower(), t.slug)
-                else:
-                    m.groups.setdefault(crd.lower(), t.slug)
-            m.repos += [(r.lower(), t.slug) for r in t.repos]
-            m.terraform += [(s.lower(), t.slug) for s in t.terraform]
-            for g in t.gateway_classes:
-                m.gateway_classes.setdefault(g.lower(), t.slug)
-            for p in t.secret_providers:
-                m.secret_providers.setdefault(p.lower(), t.slug)
-            for n in t.notify_types:
-                m.notify_types.setdefault(n.lower(), t.slug)
-            for p in t.packages:
-                m.packages.setdefault(p.lower(), t.slug)
-            m.downloads += [(d.lower(), t.slug) for d in t.downloads]
-            m.endpoints += [(e.lower(), t.slug) for e in t.endpoints]
-            for chart, tools in t.chart_bundles.items():
-                m.chart_bundles.setdefault(chart.lower(), []).extend(tools)
-        for service in catalog.cloud_only:  # a hosted service the repo's config links to
-            m.endpoints += [(e.lower(), service.slug) for e in service.endpoints]
-        m.images.sort(key=lambda x: -len(x[0]))  # the most specific repository wins
-        for pattern, tool in m.images:
-            m.image_buckets.setdefault(pattern.rsplit("/", 1)[-1], []).append((pattern, tool))
-        return m
-
-    def image(self, ref: str) -> str | None:
-        repo = image_repository(ref)
-        for pattern, tool in self.image_buckets.get(repo.rsplit("/", 1)[-1], ()):
-            if repo == pattern or repo.endswith("/" + pattern):
-                return tool
-        return None
-
-    def url(self, value: str) -> str | None:
-        low = value.lower()
-        return next((tool for pattern, tool in self.repos if pattern in low), None)
-
-    def package(self, name: str) -> str | None:
-        """`dnf-automatic`, `dnsmasq=2.90-r0`, `dnf-automatic.timer` -> the catalog tool packaged under that name."""
-        name = re.split(r"[=<>~]", name.strip().lower(), maxsplit=1)[0]
-        name = re.sub(r"\.(?:service|timer|socket)$", "", name)
-        return self.packages.get(name)
-
-    def links(self, text: str) -> Iterator[tuple[str, str]]:
-        """(tool, url) for each URL in the text that downloads a tool or reaches its hosted service."""
-        if not (self.downloads or self.endpoints) or "://" not in text:
-            return
-        for m in _URL.finditer(text):
-            url, host = m.group(0).lower(), m.group(1).lower()
-            tool = next((t for d, t in self.downloads if d in url), None) or next(
-                (t for e, t in self.endpoints if host == e or host.endswith("." + e)), None
-            )
-            if tool:
-                yield tool, m.group(0)
-
-
-def _image_names(repo: str) -> list[str]:
-    """The name parts of an image repository, last first: `ghcr.io/home-operations/plex` -> plex, home-operations."""
-    parts = repo.split("/")
-    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
-        parts = parts[1:]
-    return [p for p in reversed(parts) if p]
-
-
-_SOURCE_KINDS = {"HelmRepository", "OCIRepository", "GitRepository"}
-
-
-def _as_source(signals: list[Signal], data: Any) -> list[Signal]:
-    """A Flux source declares where charts could come from; it proves a tool only where a HelmRelease uses it
-    (repos often declare sources for apps they have switched off)."""
-    if _kind_of(data) not in _SOURCE_KINDS or not isinstance(data.get("metadata"), dict):
-        return signals
-    name = str(data["metadata"].get("name", ""))
-    return [s.model_copy(update={"strength": "source", "source": name}) for s in signals if s.strength == "strong"]
-
-
-def _source_refs(data: dict[str, Any], path: str, line: int) -> list[Signal]:
-    """The sources a HelmRelease uses (`chartRef.name`, `chart.spec.sourceRef.name`)."""
-    if _kind_of(data) != "HelmRelease" or not isinstance(data.get("spec"), dict):
-        return []
-    spec = data["spec"]
-    names = []
-    if isinstance(spec.get("chartRef"), dict):
-        names.append(spec["chartRef"].get("name"))
-    chart = spec.get("chart")
-    chart_spec = chart.get("spec") if isinstance(chart, dict) else None
-    if isinstance(chart_spec, dict) and isinstance(chart_spec.get("sourceRef"), dict):
-        names.append(chart_spec["sourceRef"].get("name"))
-    ev = Evidence(path=path, line=line, how="HelmRelease source")
-    return [Signal(tool="", evidence=ev, strength="ref", source=str(n)) for n in names if n]
-
-
-def _unit_tool(image: str, units: set[str]) -> tuple[str, str] | None:
-    """The tool an image or chart name and its unit's names agree on, with its other name: the unit itself where
-    they are equal or the image extends it (`teleport-distroless` in unit `teleport`), the image where the unit
-    extends it (image `echo` in release `echo-server`)."""
-    if image in units:
-        return image, image
-    for unit in sorted(units, key=len, reverse=True):
-        if image.startswith(unit + "-"):
-            return unit, image
-        if len(image) >= 4 and image not in _NOT_UNITS and unit.startswith(image + "-"):
-            return image, unit
-    return None
-
-
-def _units(data: Any, trail: tuple[str, ...], path: str) -> set[str]:
-    """The names of the app unit around a value: the resource's name, the compose service, the file's folders."""
-    names: set[str] = set()
-    if isinstance(data, dict):
-        meta = data.get("metadata")
-        if isinstance(meta, dict) and isinstance(meta.get("name"), str):
-            names.add(meta["name"])
-        if len(trail) > 1 and trail[0] == "services":
-            names.add(trail[1])
-    names.update(path.split("/")[:-1])
-    return {s for n in names if len(s := slugify(n)) >= 3 and s not in _NOT_UNITS}
-
-
-_WORKLOAD_KINDS = {"HelmRelease", "Deployment", "StatefulSet", "DaemonSet", "CronJob"}
-
-
-def _main_unit(data: Any, trail: tuple[str, ...]) -> str | None:
-    """The unit an image is the main container of: a compose service, or a workload or HelmRelease named by its
-    metadata where the image sits in `containers` (not `initContainers`, not a sidecar list)."""
-    low = [t.lower() for t in trail]
-    name: Any = None
-    if len(trail) > 2 and low[0] == "services":
-        name = trail[1]
-    elif "containers" in low and isinstance(data, dict) and _kind_of(data) in _WORKLOAD_KINDS:
-        meta = data.get("metadata")
-        name = meta.get("name") if isinstance(meta, dict) else None
-    else:
-        return None
-    slug = slugify(name) if isinstance(name, str) else ""
-    return slug if len(slug) >= 3 and slug not in _NOT_UNITS else None
-
-
-def image_repository(ref: str) -> str:
-    """`ghcr.io/x/y:1.2@sha256:…` -> `ghcr.io/x/y`; `docker.io/library/redis` -> `docker.io/library/redis`."""
-    ref = ref.strip().split("@", 1)[0].lower()
-    head, _, last = ref.rpartition("/")
-    last = last.split(":", 1)[0]
-    return f"{head}/{last}" if head else last
-
-
-def _walk(value: Any, trail: tuple[str, ...], line: int) -> Iterator[tuple[tuple[str, ...], Any, int]]:
-    """(key path, value, line) for every node; the line is the key's own line where known."""
-    yield trail, value, line
-    if isinstance(value, LDict):
-        for k, v in value.items():
-            yield from _walk(v, (*trail, str(k)), value.lines.get(k, line))
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _walk(v, (*trail, str(k)), line)
-    elif isinstance(value, list):
-        base = value.line if isinstance(value, LList) else line
-        for i, v in enumerate(value):
-            yield from _walk(v, (*trail, str(i)), getattr(v, "line", base))
-
-
-def _plain(value: Any) -> str | None:
-    if isinstance(value, str) and value.strip() and not _TEMPLATED.search(value):
-        return value.strip()
-    return None
 
 
 class Discoverer:
@@ -350,10 +161,10 @@ class Discoverer:
         for doc in docs:
             data = doc.data
             if isinstance(data, dict):
-                out += self._kind(data, f.path, doc.line) + _source_refs(data, f.path, doc.line)
+                out += self._kind(data, f.path, doc.line) + source_refs(data, f.path, doc.line)
             elif not isinstance(data, list):  # a list is an Ansible playbook or task file
                 continue
-            for trail, value, line in _walk(data, (), doc.line):
+            for trail, value, line in walk_lines(data, (), doc.line):
                 key = trail[-1].lower() if trail else ""
                 parent = trail[-2].lower() if len(trail) > 1 else ""
                 if isinstance(value, LDict) and value.get("enabled") is True and trail and not is_client(value):
@@ -365,7 +176,7 @@ class Discoverer:
                     # `promtail: {enabled: false}` switches off what a chart would ship (see `_chart`)
                     tool = m.charts.get(trail[-1].lower())
                     out += self._sig(tool, f.path, line, f"subchart {trail[-1]} switched off", "off")
-                if isinstance(value, LDict) and _names_a_chart(value):
+                if isinstance(value, LDict) and names_a_chart(value):
                     # `{name: cilium, repository: https://helm.cilium.io}`: a Chart.yaml dependency, a kustomize
                     # helmCharts entry, a ResourceSet input
                     name = str(value["name"])
@@ -378,36 +189,36 @@ class Discoverer:
                     # `discord_configs:` in an Alertmanager receiver, `discordConfigs:` in an AlertmanagerConfig
                     tool = m.notify_types.get(receiver.group(1).lower())
                     out += self._sig(tool, f.path, line, f"alert receiver {trail[-1]}")
-                text = _plain(value)
+                text = plain(value)
                 if text is None:
                     continue
                 if key in ("chart", "chart_ref") or (key == "name" and parent == "chart"):
                     out += self._chart(text, f.path, line, f"chart {text}") or self._unit(
-                        [text], _units(data, trail, f.path), f.path, line, f"chart {text}"
+                        [text], units_at(data, trail, f.path), f.path, line, f"chart {text}"
                     )
-                elif key in _IMAGE_KEYS or (key == "repository" and _image_context(trail)):
-                    ref = _image_ref(data, trail, text)
+                elif key in _IMAGE_KEYS or (key == "repository" and image_context(trail)):
+                    ref = image_ref(data, trail, text)
                     repo = image_repository(ref)
                     out += (
                         self._sig(m.image(ref), f.path, line, f"image {repo}")
-                        or self._unit(_image_names(repo), _units(data, trail, f.path), f.path, line, f"image {repo}")
-                        or self._main_image(repo, _main_unit(data, trail), f.path, line)
+                        or self._unit(image_names(repo), units_at(data, trail, f.path), f.path, line, f"image {repo}")
+                        or self._main_image(repo, main_unit(data, trail), f.path, line)
                     )
                 elif key in _URL_KEYS and ("://" in text or "." in text.split("/", 1)[0]):
                     found = self._sig(m.url(text), f.path, line, f"repository {text}")
                     if text.startswith("oci://"):
                         name = text.rstrip("/").rsplit("/", 1)[-1].lower()
                         found += self._chart(name, f.path, line, f"OCI chart {name}") or self._unit(
-                            [name], _units(data, trail, f.path), f.path, line, f"OCI chart {name}"
+                            [name], units_at(data, trail, f.path), f.path, line, f"OCI chart {name}"
                         )
-                    out += _as_source(found, data)
-                elif key == "gatewayclassname" or (key == "controllername" and _kind_of(data) == "GatewayClass"):
+                    out += as_source(found, data)
+                elif key == "gatewayclassname" or (key == "controllername" and kind_of(data) == "GatewayClass"):
                     cls = m.gateway_classes.get(text.lower()) or m.gateway_classes.get(text.lower().split("/", 1)[0])
                     out += self._sig(cls, f.path, line, f"gateway class {text}", roles=("ingress",))
         return out, [d.kind for d in docs if d.kind]
 
     def _kind(self, data: dict[str, Any], path: str, line: int) -> list[Signal]:
-        api, kind = _plain(data.get("apiVersion")), _plain(data.get("kind"))
+        api, kind = plain(data.get("apiVersion")), plain(data.get("kind"))
         if not api or not kind:
             return []
         group = api.split("/", 1)[0].lower() if "/" in api else ""
@@ -423,7 +234,7 @@ class Discoverer:
                     out += self._sig(m.secret_providers.get(str(name).lower()), path, p_line, f"{kind} provider {name}")
         spec = data.get("spec")
         if kind == "Provider" and group.startswith("notification.toolkit.fluxcd.io") and isinstance(spec, dict):
-            kind_of = _plain(spec.get("type")) or ""
+            kind_of = plain(spec.get("type")) or ""
             t_line = spec.lines.get("type", line) if isinstance(spec, LDict) else line
             out += self._sig(m.notify_types.get(kind_of.lower()), path, t_line, f"Flux notification provider {kind_of}")
         return out
@@ -450,7 +261,7 @@ class Discoverer:
         items = names if isinstance(names, list) else str(names or "").split(",")
         out: list[Signal] = []
         for item in items:
-            text = _plain(item)
+            text = plain(item)
             if text:
                 kind = "package" if module in _PKG_MODULES else "service"
                 out += self._sig(self.matchers.package(text), path, getattr(item, "line", line), f"{kind} {text}")
@@ -461,7 +272,7 @@ class Discoverer:
         (release `sabnzbd` with image `ghcr.io/home-operations/sabnzbd`, compose service `twingate` with image
         `twingate/connector`). It fills no known role, so it is never an overlap, but the repo runs it."""
         for name in names:
-            found = _unit_tool(slugify(name), units)
+            found = unit_tool(slugify(name), units)
             if found is not None:
                 tool, other = found
                 evidence = Evidence(path=path, line=line, how=how)
@@ -471,7 +282,7 @@ class Discoverer:
     def _main_image(self, repo: str, unit: str | None, path: str, line: int) -> list[Signal]:
         """A tool the catalog lacks, known as the unit whose main container runs it: release `zwave2mqtt` running
         `ghcr.io/zwave-js/zwave-js-ui` is one tool with both names. Helper images (busybox, kubectl) are no tool."""
-        names = _image_names(repo)
+        names = image_names(repo)
         if unit is None or not names or is_utility(names[0]) or self.catalog.tool(unit) is not None:
             return []
         evidence = Evidence(path=path, line=line, how=f"image {repo} in {unit}")
@@ -494,7 +305,7 @@ class Discoverer:
         out: list[Signal] = []
         for m in _TEMPLATE_IMAGE.finditer(f.text):
             ref = m.group(1)
-            if _TEMPLATED.search(image_repository(ref.split("{", 1)[0].rstrip(":"))) or ref.startswith("{"):
+            if TEMPLATED.search(image_repository(ref.split("{", 1)[0].rstrip(":"))) or ref.startswith("{"):
                 continue
             line = f.text.count("\n", 0, m.start(1)) + 1
             out += self._sig(self.matchers.image(ref), f.path, line, f"image {image_repository(ref)}")
@@ -621,51 +432,6 @@ def _first_line(path: Path, regex: str) -> int:
         return 0
     m = re.search(regex, text, re.M)
     return text.count("\n", 0, m.start()) + 1 if m else 0
-
-
-_CLIENT_KEYS = {"host", "hostname", "hosts", "url", "uri", "address", "addr", "endpoint", "endpoints", "server"}
-
-
-def is_client(node: dict[str, Any]) -> bool:
-    """`redis: {enabled: true, host: dragonfly.cache.svc}` points the app at a shared service: reuse, not a bundle."""
-    return any(str(k).lower() in _CLIENT_KEYS and v not in (None, "", [], {}) for k, v in node.items())
-
-
-_CHART_REPO_KEYS = ("repository", "repo", "repourl", "url", "chartrepo")
-
-
-def _names_a_chart(node: LDict) -> bool:
-    """`name` beside a chart repository URL; a bare `url` only with a `version` (a Grafana datasource has a name and
-    a url too)."""
-    name = _plain(node.get("name"))
-    if not name or "/" in name:
-        return False
-    for key, value in node.items():
-        text = _plain(value)
-        if not text or not re.match(r"(?:https?|oci)://", text) or key.lower() not in _CHART_REPO_KEYS:
-            continue
-        if key.lower() != "url" or "version" in node:
-            return True
-    return False
-
-
-def _kind_of(data: Any) -> Any:
-    return data.get("kind") if isinstance(data, dict) else None
-
-
-def _image_context(trail: tuple[str, ...]) -> bool:
-    return any("image" in t.lower() for t in trail[-3:-1])
-
-
-def _image_ref(data: Any, trail: tuple[str, ...], text: str) -> str:
-    """`image: {registry: ghcr.io, repository: x/y}` -> `ghcr.io/x/y`; a plain string as it is."""
-    if trail[-1].lower() != "repository":
-        return text
-    node: Any = data
-    for key in trail[:-1]:
-        node = node[int(key)] if isinstance(node, list) else node.get(key)
-    registry = _plain(node.get("registry")) if isinstance(node, dict) else None
-    return f"{registry}/{text}" if registry and not text.startswith(registry) else text
 
 
 def list_paths(root: Path) -> list[str]:

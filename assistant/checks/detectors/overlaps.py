@@ -7,9 +7,10 @@ from assistant.checks.context import Context, finding, line_of
 from assistant.inputs.manifests import Document, walk
 from assistant.inputs.repo_files import RepoFile
 from assistant.models import Finding
-from assistant.stack.discovery import Discoverer, is_client
+from assistant.stack.discovery import Discoverer
 from assistant.stack.inventory import InventoryEntry
 from assistant.stack.view import Stack
+from assistant.stack.yaml_facts import is_client
 
 
 def incumbents_of(stack: Stack, tool: str, changed: set[str]) -> list[InventoryEntry]:
