@@ -1,5 +1,6 @@
-"""The layout keeps its direction: no import cycle between the project's modules (module-level, function-level and
-`if TYPE_CHECKING:` imports alike: a type-only import is still a dependency), and `assistant` never imports the TUI."""
+"""The layout keeps its direction and its size: no import cycle between the project's modules (module-level,
+function-level and `if TYPE_CHECKING:` imports alike: a type-only import is still a dependency), `assistant` never
+imports the TUI, and no module is over 500 lines."""
 
 from __future__ import annotations
 
@@ -106,3 +107,16 @@ def test_a_type_only_import_is_an_edge(tmp_path: Path) -> None:
         "assistant.models",
         "assistant.models.Answer",
     }
+
+
+MAX_MODULE_LINES = 500  # a module longer than this has more than one job (issue #22)
+
+
+def test_no_module_is_over_500_lines() -> None:
+    files = [p for pkg in PACKAGES for p in (PROJECT / pkg).rglob("*.py")]
+    long = {
+        str(p.relative_to(PROJECT)): n
+        for p in files
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}
