@@ -357,21 +357,12 @@ async def test_initial_proposal_and_pr_option(example_knowledge: Knowledge, monk
         await pilot.pause()
         assert app.main.conversation.proposal == BAD and app.main.conversation.verdict is not None
 
-    monkeypatch.setattr(ReviewService, "has_pr_review", lambda self: False)  # a service without PR review
-    app = make_app(example_knowledge, pr="123")
-    async with app.run_test(size=SIZE) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert [n.message for n in app._notifications] == ["PR review is not available yet"]
-        assert not app.main.conversation.started
-
     calls: list[str] = []
 
     def review_pr(pr: str, settings: Settings, *, knowledge: Knowledge | None = None) -> Verdict:
         calls.append(pr)
         return pipeline.review_text(BAD, settings, ref=pr, knowledge=knowledge)
 
-    monkeypatch.setattr(ReviewService, "has_pr_review", lambda self: True)
     monkeypatch.setattr(assistant.review, "review_pull_request", review_pr)
     app = make_app(example_knowledge, pr="123")
     async with app.run_test(size=SIZE) as pilot:
@@ -592,7 +583,6 @@ def test_service_reviews_a_patch_file_through_the_one_engine(tmp_path: Path) -> 
     service = ReviewService(settings)
     patch = PROJECT / "examples" / "prs" / "0001-add-mealie.patch"
     verdict = service.review_pr(str(patch), settings)
-    assert service.has_pr_review()
     assert verdict.subject.kind == "pull_request" and verdict.pull_request is not None
     assert verdict.pull_request.apps == ["mealie"] and verdict.verdict == "approve"
 
@@ -635,3 +625,28 @@ async def test_the_palette_shows_the_repos_discovered_stack(example_knowledge: K
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, StackScreen)
+
+
+async def test_the_palette_shows_the_repos_house_conventions(example_knowledge: Knowledge, tmp_path: Path) -> None:
+    """The conventions page: every measured habit with its support and the units that prove it; a repo with none to
+    read says so in a notice, not a traceback."""
+    from tui.screens.stack import StackScreen
+
+    app = make_app(example_knowledge)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.main.run_action("show_conventions")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, StackScreen) and app.screen.title == "Conventions"
+        text = app.screen.markdown
+        assert "2 app units" in text and "route through gateway internal" in text
+        assert "`kubernetes/clusters/live/resourcesets/apps.yaml#paperless`" in text  # the unit that proves it
+        await pilot.press("escape")
+    gone = example_knowledge.settings.model_copy(update={"repo": tmp_path / "missing"})
+    app = make_app(example_knowledge, settings=gone)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.main.run_action("show_conventions")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, StackScreen)
+        assert any("no repo to learn conventions from" in n.message for n in app._notifications)

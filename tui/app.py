@@ -30,6 +30,7 @@ PALETTE = [
     ("Skip question", "Leave the current question open and move on", "skip"),
     ("Edit proposal", "Put the proposal back in the prompt to revise it", "edit_proposal"),
     ("Show stack", "What this repo runs, by role, with the file:line that proves each tool", "show_stack"),
+    ("Show conventions", "What most of this repo's apps carry (backups, policies, routes…)", "show_conventions"),
     ("Help", "Keys and commands", "help"),
 ]
 

@@ -41,7 +41,6 @@ class ReviewFailed(Message):
     seq: int
     message: str
     hint: str | None = None
-    unavailable: bool = False  # the feature is missing (PR review), not the input wrong: a notice, not a turn
 
 
 @dataclass

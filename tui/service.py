@@ -1,10 +1,12 @@
-"""The review service the TUI calls: assistant.pipeline behind three methods, with one Knowledge per app.
+"""The review service the TUI calls: the product behind one protocol (review, ask, explain, stack, conventions),
+with one Knowledge per app.
 
 The pipeline (Chroma, the embedding model, LangChain) is imported on first use, in a worker thread, so
 the first frame does not wait for it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -18,13 +20,19 @@ if TYPE_CHECKING:
 
 
 class Reviewer(Protocol):
-    """What the TUI needs of a review service (tests and the bench may pass their own)."""
+    """Everything the TUI asks of the product (tests and the bench pass their own, built on ReviewService)."""
 
     def review(self, text: str, settings: Settings, ref: str = "-") -> Verdict: ...
 
     def review_pr(self, pr: str, settings: Settings) -> Verdict: ...
 
-    def has_pr_review(self) -> bool: ...
+    def ask(self, question: str, settings: Settings) -> Answer: ...
+
+    def explain(self, verdict: Verdict, settings: Settings, proposal: str) -> Iterator[str]: ...
+
+    def stack_markdown(self) -> str: ...
+
+    def conventions_markdown(self) -> str: ...
 
     def chunk(self, citation_id: str) -> Chunk | None: ...
 
@@ -49,9 +57,6 @@ class ReviewService:
 
         return review_text(text, settings, ref=ref, knowledge=self.knowledge)
 
-    def has_pr_review(self) -> bool:
-        return True
-
     def review_pr(self, pr: str, settings: Settings) -> Verdict:
         from assistant.review import review_pull_request
 
@@ -65,6 +70,23 @@ class ReviewService:
         from assistant.reasoning.ask import answer_question
 
         return answer_question(question, self.knowledge, settings)
+
+    def explain(self, verdict: Verdict, settings: Settings, proposal: str) -> Iterator[str]:
+        """The LLM's explanation of a verdict, streamed (LLMUnavailableError when there is none to ask)."""
+        from assistant.reasoning.explain import stream_explanation
+
+        return stream_explanation(verdict, settings, proposal)
+
+    def conventions_markdown(self) -> str:
+        """The house conventions learnt from the configured repo, with their support and the units that prove them."""
+        from assistant.errors import InputError
+        from assistant.render.conventions import conventions_markdown
+        from assistant.stack.conventions import mine
+
+        repo = self.settings.repo
+        if repo is None or not repo.is_dir():
+            raise InputError("no repo to learn conventions from", "set ASSISTANT_REPO or pass --repo")
+        return conventions_markdown(mine(repo))
 
     def stack_markdown(self) -> str:
         """What the repo runs, by role, with evidence (the discovered inventory and the operator's overrides)."""

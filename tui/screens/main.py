@@ -132,7 +132,7 @@ class MainScreen(PanelScreen):
         """Before a review has started, a question is answered (with its sources) rather than reviewed."""
         from assistant.reasoning.intent import route
 
-        if self.conversation.started or self.conversation.editing or not hasattr(self.session.service, "ask"):
+        if self.conversation.started or self.conversation.editing:
             return False
         intent = route(text)
         if intent.route == "review" or intent.fallback:
@@ -149,9 +149,7 @@ class MainScreen(PanelScreen):
         worker = get_current_worker()
         message: AnswerFinished | ReviewFailed
         try:
-            ask = getattr(self.session.service, "ask", None)  # not part of Reviewer: a test's service may lack it
-            assert ask is not None
-            message = AnswerFinished(seq, ask(question, settings), route)
+            message = AnswerFinished(seq, self.session.service.ask(question, settings), route)
         except AssistantError as exc:
             message = ReviewFailed(seq, exc.message, exc.hint)
         except Exception as exc:  # not expected: show its real cause rather than lose the app
@@ -200,9 +198,6 @@ class MainScreen(PanelScreen):
 
     @work(thread=True, exclusive=True, group="review", exit_on_error=False)
     def pr_worker(self, seq: int, pr: str, settings: Settings) -> None:
-        if not self.session.service.has_pr_review():
-            self.post_message(ReviewFailed(seq, "PR review is not available yet", None, unavailable=True))
-            return
         self._post_outcome(seq, lambda: self.session.service.review_pr(pr, settings), pr=pr)
 
     def _post_outcome(self, seq: int, call: Callable[[], Verdict], pr: str | None = None) -> None:
@@ -259,8 +254,6 @@ class MainScreen(PanelScreen):
     @work(thread=True, exclusive=True, group="explain", exit_on_error=False)
     def explain_worker(self, seq: int, verdict: Verdict, settings: Settings, proposal: str, after: Turn | None) -> None:
         """Stream the LLM's explanation of the verdict into a reply under it, mounted on the first chunk."""
-        from assistant.reasoning import explain
-
         worker = get_current_worker()
 
         def current() -> bool:
@@ -270,7 +263,7 @@ class MainScreen(PanelScreen):
         # call_from_thread awaits what it is given (mount, append): the stream waits for the screen to keep up
         call: Callable[..., Any] = self.app.call_from_thread
         try:
-            for chunk in explain.stream_explanation(verdict, settings, proposal):
+            for chunk in self.session.service.explain(verdict, settings, proposal):
                 if not current():
                     return
                 if widget is None:
@@ -297,9 +290,6 @@ class MainScreen(PanelScreen):
         if event.seq != self._seq:
             return
         self._busy(False)
-        if event.unavailable:
-            self.notify(event.message, severity="warning")
-            return
         await self.pane.add_turns([self.conversation.record_error(event.message, event.hint)])
         self.notify(event.message + (f"\n{event.hint}" if event.hint else ""), title="Cannot review", severity="error")
         self._after_turn(save=False)
@@ -370,18 +360,22 @@ class MainScreen(PanelScreen):
 
     # -- actions (bindings and the command palette) -----------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="stack")
     def action_show_stack(self) -> None:
-        service = self.session.service
-        if not hasattr(service, "stack_markdown"):
-            self.app.call_from_thread(self.notify, "This review service has no stack to show", severity="warning")
-            return
+        self.show_markdown("Stack", self.session.service.stack_markdown)
+
+    def action_show_conventions(self) -> None:
+        self.show_markdown("Conventions", self.session.service.conventions_markdown)
+
+    @work(thread=True, exclusive=True, group="markdown")
+    def show_markdown(self, title: str, make: Callable[[], str]) -> None:
+        """A read-only page (the stack, the conventions), made in a worker: mining a big repo takes a moment."""
         try:
-            markdown = service.stack_markdown()
+            markdown = make()
         except AssistantError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            said = exc.message + (f"\n{exc.hint}" if exc.hint else "")
+            self.app.call_from_thread(self.notify, said, severity="error")
             return
-        self.app.call_from_thread(self.app.push_screen, StackScreen(markdown))
+        self.app.call_from_thread(self.app.push_screen, StackScreen(markdown, title))
 
     async def action_new_review(self) -> None:
         self._seq += 1  # a review still running belongs to the old conversation
