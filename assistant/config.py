@@ -168,8 +168,13 @@ class Settings(BaseSettings):
         return self.repo or (Path.cwd() if (Path.cwd() / ".git").exists() else None)
 
     @property
+    def llm_endpoint_set(self) -> bool:
+        """An LLM is set up (a key or a base URL), whether or not `llm = "off"` switches it off."""
+        return bool(self.openai_api_key or self.openai_base_url)
+
+    @property
     def llm_configured(self) -> bool:
-        return self.llm != "off" and bool(self.openai_api_key or self.openai_base_url)
+        return self.llm != "off" and self.llm_endpoint_set
 
     @property
     def structured_output_method(self) -> Literal["json_schema", "function_calling", "json_object"]:

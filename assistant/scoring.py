@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from assistant.models import CriterionResult, Finding, VerdictName
+from assistant.models import SEVERITY_ORDER, CriterionResult, Finding, VerdictName
 
 SubjectKind = Literal["proposal", "pull_request"]
 
@@ -26,7 +26,6 @@ RATING_VALUE = {"strong": 1.0, "neutral": 0.6, "unknown": 0.5, "weak": 0.0}
 RATING_WEIGHT = {"strong": 1.0, "neutral": 1.0, "unknown": 0.25, "weak": 1.0}
 BANDS: dict[VerdictName, tuple[int, int]] = {"approve": (60, 100), "revise": (30, 59), "reject": (0, 29)}
 VERDICT_SEVERITY: dict[VerdictName, str | None] = {"reject": "blocker", "revise": "major", "approve": None}
-SEVERITY_RANK = {"info": 0, "minor": 1, "major": 2, "blocker": 3}
 SAME_SEVERITY_DAMPING = 0.8
 LOWER_SEVERITY_DAMPING = 0.9
 MIN_ASSESSED = 0.5
@@ -60,9 +59,9 @@ def score(criteria: list[CriterionResult], findings: list[Finding], kind: Subjec
     name = verdict_of(criteria, findings, kind)
     low, high = BANDS[name]
     top = VERDICT_SEVERITY[name]
-    rank = SEVERITY_RANK[top] if top else SEVERITY_RANK["major"]  # approve: every minor finding damps
+    rank = SEVERITY_ORDER[top] if top else SEVERITY_ORDER["major"]  # approve: every minor finding damps
     same = sum(1 for f in findings if f.severity == top)
-    lower = sum(1 for f in findings if 1 <= SEVERITY_RANK[f.severity] < rank)
+    lower = sum(1 for f in findings if 1 <= SEVERITY_ORDER[f.severity] < rank)
     damping = SAME_SEVERITY_DAMPING ** max(same - 1, 0) * LOWER_SEVERITY_DAMPING**lower
     return low + round((high - low) * quality(criteria) * damping)
 

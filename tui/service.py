@@ -115,7 +115,7 @@ class Session:
     @property
     def llm_available(self) -> bool:
         """An LLM is configured, whether or not the switch has turned it off."""
-        return bool(self.settings.openai_api_key or self.settings.openai_base_url)
+        return self.settings.llm_endpoint_set
 
     @property
     def engine_label(self) -> str:
