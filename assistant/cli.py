@@ -221,8 +221,9 @@ def ask(
     """A grounded answer about the framework or repo, with citations. A plan to change the stack gets a review;
     a question about a plan gets the answer and a hint to review it. `-` reads the question from stdin."""
     from assistant.knowledge_base.knowledge import Knowledge
-    from assistant.reasoning.ask import answer_question, render_answer_markdown
+    from assistant.reasoning.ask import render_answer_markdown
     from assistant.reasoning.intent import route
+    from assistant.respond import respond
 
     if question == "-":
         from assistant.inputs.proposal import read_stdin
@@ -231,17 +232,15 @@ def ask(
     settings = _settings()
     knowledge = Knowledge(settings)
     knowledge.warm_up()
-    intent = route(question)
-    if intent.route == "review":
-        from assistant.pipeline import review_text
-
-        with llm_progress(settings, err):
-            verdict = review_text(question, settings, ref="ask", knowledge=knowledge)
-        _emit_verdict(verdict, Format(format.value))
+    doing = "reviewing" if route(question).route == "review" else "answering"  # the progress line's word only
+    with llm_progress(settings, err, doing):
+        response = respond(question, settings, knowledge, ref="ask")
+    if response.answer is None:
+        assert response.verdict is not None
+        _emit_verdict(response.verdict, Format(format.value))
         return
-    with llm_progress(settings, err, "answering"):
-        answer = redact_model(answer_question(question, knowledge, settings))  # printed: past the redaction boundary
-    if intent.route == "both":
+    answer = redact_model(response.answer)  # printed: past the redaction boundary
+    if response.route == "both":
         err.print("This reads like a plan too: `assistant review --proposal -`", soft_wrap=True, markup=False)
     if format is AnswerFormat.json:
         out.print_json(answer.model_dump_json())

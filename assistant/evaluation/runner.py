@@ -12,7 +12,7 @@ from assistant.config import PROJECT_DIR, Settings
 from assistant.errors import AssistantError
 from assistant.evaluation.cases import Case
 from assistant.knowledge_base.knowledge import Knowledge
-from assistant.models import Verdict
+from assistant.models import Answer, Verdict
 
 
 class CaseResult(BaseModel):
@@ -43,11 +43,12 @@ def _resolve(path: str, case: Case) -> Path:
     return p
 
 
-def respond(case: Case, settings: Settings, knowledge: Knowledge) -> tuple[str, Verdict | None, list[str]]:
+def answer_case(case: Case, settings: Settings, knowledge: Knowledge) -> tuple[str, Verdict | None, list[str]]:
     """(rendered Markdown, the verdict if it was a review, cited chunk ids)."""
+    from assistant.pipeline import review_text
     from assistant.reasoning.ask import answer_question, render_answer_markdown
-    from assistant.reasoning.intent import route
     from assistant.render.markdown import render_markdown
+    from assistant.respond import respond
 
     if case.kind == "patch":
         from assistant.inputs.resolve import resolve
@@ -55,22 +56,22 @@ def respond(case: Case, settings: Settings, knowledge: Knowledge) -> tuple[str, 
 
         assert case.patch is not None
         repo = _resolve(case.repo, case) if case.repo else None
-        v = review_subject(resolve(diff=str(_resolve(case.patch, case)), repo=repo), settings, knowledge=knowledge)
-        return render_markdown(v), v, [c.id for c in v.citations]
-    intent = route(case.input).route if case.kind == "prompt" else ("review" if case.kind == "proposal" else "answer")
-    if intent == "review":
-        from assistant.pipeline import review_text
-
-        v = review_text(case.input, settings, ref=case.id, knowledge=knowledge)
-        return render_markdown(v), v, [c.id for c in v.citations]
-    answer = answer_question(case.input, knowledge, settings)
-    text, cited = render_answer_markdown(answer), [c.id for c in answer.citations]
-    if intent == "both":  # the answer, and the review it offers (taken here, as an operator would)
-        from assistant.pipeline import review_text
-
-        v = review_text(case.input, settings, ref=case.id, knowledge=knowledge)
-        return f"{text}\n{render_markdown(v)}", v, [*cited, *(c.id for c in v.citations)]
-    return text, None, cited
+        pr = review_subject(resolve(diff=str(_resolve(case.patch, case)), repo=repo), settings, knowledge=knowledge)
+        return render_markdown(pr), pr, [c.id for c in pr.citations]
+    answer: Answer | None
+    v: Verdict | None
+    if case.kind == "prompt":  # routed as `assistant ask` routes it; a plan that is also a question is reviewed too
+        r = respond(case.input, settings, knowledge, ref=case.id, review_plans=True)
+        answer, v = r.answer, r.verdict
+    elif case.kind == "proposal":
+        answer, v = None, review_text(case.input, settings, ref=case.id, knowledge=knowledge)
+    else:
+        answer, v = answer_question(case.input, knowledge, settings), None
+    parts = [render_answer_markdown(answer)] if answer else []
+    parts += [render_markdown(v)] if v else []
+    cited = [c.id for c in answer.citations] if answer else []
+    cited += [c.id for c in v.citations] if v else []
+    return "\n".join(parts), v, cited
 
 
 def score(case: Case, text: str, verdict: Verdict | None) -> list[str]:
@@ -105,7 +106,7 @@ def run_case(case: Case, settings: Settings, knowledge: Knowledge, judge: Any | 
     if case.manual_review and not (case.keywords.required or case.keywords.any_of or case.keywords.forbidden):
         return base.model_copy(update={"skipped": True, "passed": True, "reasons": ["manual review"]})
     try:
-        text, verdict, cited = respond(case, settings, knowledge)
+        text, verdict, cited = answer_case(case, settings, knowledge)
     except AssistantError as exc:
         return base.model_copy(update={"reasons": [f"error: {exc}"], "seconds": time.perf_counter() - started})
     reasons = [] if case.mode == "judge" else score(case, text, verdict)
