@@ -49,6 +49,7 @@ eval: setup
 
 # Re-record the LLM-mode eval cassettes against the local llama.cpp server (../shared/tools/local-llm).
 eval-record: setup
+	rm -f evals/cassettes/llm-*.yaml
 	eval "$$(../shared/tools/local-llm start)" && ASSISTANT_MAX_TOKENS=700 ASSISTANT_INDEX_DIR=.assistant-none ASSISTANT_REPO=$(EXAMPLE_REPO) \
 		$(BIN)/assistant eval evals/llm --cassettes evals/cassettes --record
 

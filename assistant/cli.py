@@ -191,7 +191,7 @@ def search(
     from assistant.render.text import print_hits
 
     knowledge = Knowledge(_settings())
-    knowledge.require_index()
+    knowledge.require_search()
     hits = knowledge.search(query, k=k)
     if format is ListFormat.json:
         out.print_json(

@@ -110,6 +110,9 @@ class EngineInfo(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     prompt_version: str | None = None
+    # how the sources were found: "hybrid" (the index, dense + keyword), "keyword" (no index yet: the repo searched by
+    # BM25 alone, so the sources are preliminary and may change once `assistant index` has run), "none" (no repo)
+    retrieval: Literal["hybrid", "keyword", "none"] = "hybrid"
 
 
 class ChecklistItem(BaseModel):
@@ -154,6 +157,7 @@ class Answer(BaseModel):
     mode: str = "offline"
     relevant: bool = True  # False: no source matched; the citations are the closest ones, not an answer
     notes: list[str] = Field(default_factory=list)
+    retrieval: Literal["hybrid", "keyword", "none"] = "hybrid"  # as EngineInfo.retrieval
 
 
 class Verdict(BaseModel):

@@ -60,7 +60,7 @@ def cite_house_patterns(findings: list[Finding], knowledge: Knowledge) -> None:
         entry = stack.inventory.entry(f.component) if f.component else None
         if entry is not None and f"stack#{entry.tool}" not in f.citations:
             f.citations.insert(0, f"stack#{entry.tool}")
-        if not knowledge.indexed:
+        if knowledge.retriever is None:
             continue
         spec = registry.spec(f.category)
         query = (spec.repo_query or spec.title).format_map(template_values(stack))
@@ -107,6 +107,7 @@ def finish(inp: ReviewInput, draft: Draft, engine: EngineInfo, knowledge: Knowle
         c.citations = keep(c.citations)
     engine.dropped_citations += dropped
     engine.duration_ms = int((time.perf_counter() - started) * 1000)
+    engine.retrieval = knowledge.retrieval
     name, value = scoring.assess(draft.criteria, draft.findings, inp.subject.kind)
     reason, summary = _reason(name, inp.subject.kind, draft, len(inp.text.split()))
     return Verdict(

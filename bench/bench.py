@@ -4,7 +4,8 @@ Full: index of the shared corpus (about 600 files) and a no-change re-index, pur
 same chunks, search latency p50/p95 (warm), retrieval recall@1/@5 and MRR on evals/retrieval (the tuned set and
 the two held-out sets), offline review latency p50/p95 (warm) and CLI wall time to a printed verdict; stack discovery
 and the real PRs of both corpus repos against their hand labels; the score spread per expected verdict; the alias
-bomb's refusal through the whole CLI."""
+bomb's refusal through the whole CLI; the first review and answer on a never-indexed repo (the example, and xunholy
+when the corpus is there), searched by keyword alone."""
 
 from __future__ import annotations
 
@@ -389,6 +390,34 @@ def bench_hostile(work: Path) -> dict[str, float]:
     }
 
 
+def bench_first_answer(work: Path, repos: dict[str, Path]) -> dict[str, dict[str, float]]:
+    """A never-indexed repo, through the whole CLI: wall time from the call to a printed review (a proposal that
+    overlaps the repo's tools) and to a printed answer, searched by keyword alone; which sources they cite."""
+    cli = str(Path(sys.executable).parent / "assistant")
+    proposal = "Deploy MetalLB to hand out LoadBalancer IPs and a second Prometheus for the game servers"
+    question = "How do I add a new app to this cluster?"
+    out: dict[str, dict[str, float]] = {}
+    for name, repo in repos.items():
+        env = {**os.environ, "ASSISTANT_INDEX_DIR": str(work / f"never-{name}"), "ASSISTANT_REPO": str(repo)}
+        env["ASSISTANT_LLM"] = "off"
+        figures: dict[str, Any] = {}
+        for what, argv in (("review", ["review", "--proposal", proposal]), ("ask", ["ask", question])):
+            times, cited = [], []
+            for _ in range(3):
+                t0 = time.perf_counter()
+                done = subprocess.run([cli, *argv, "-f", "json"], env=env, capture_output=True, text=True)
+                times.append(time.perf_counter() - t0)
+                got = json.loads(done.stdout)
+                cited = [c["path"] for c in got.get("citations", []) if not c["path"].startswith(("knowledge/", "inv"))]
+                figures[f"{what}_retrieval"] = (got.get("engine") or got)["retrieval"]
+            figures[f"{what}_wall_s"] = round(statistics.median(times), 2)
+            figures[f"{what}_repo_sources"] = len(cited)
+            figures[f"{what}_first_repo_source"] = cited[0] if cited else "none"
+        assert not (work / f"never-{name}").exists(), "a read-only command created the index folder"
+        out[f"first_answer_{name}"] = figures
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="CI smoke: the example repo, few runs")
@@ -417,6 +446,10 @@ def main() -> None:
         if CORPUS.is_dir() and not args.quick:
             figures.update(bench_prs(work))
             figures.update(bench_conventions())
+        never = {"example": EXAMPLE}
+        if CORPUS.is_dir() and not args.quick:
+            never["xunholy"] = CORPUS.parents[1] / "xunholy-k8s-gitops" / "repo"
+        figures.update(bench_first_answer(work, never))
         figures["scores"] = bench_scores(work)
         figures["hostile"] = bench_hostile(work)
         figures["review"] = bench_review(settings, 20 if args.quick else 200)

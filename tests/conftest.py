@@ -144,8 +144,9 @@ RERECORD = "re-record with `make cassettes` (it starts ../shared/tools/local-llm
 
 
 def local_llm_settings(tmp_path: Path, **kw: object) -> Settings:
-    """The recorded model's settings. No index and the example repo as context: the prompts hold the framework and
-    the example's discovered stack, so they are the same on every machine (not the checkout's own tree)."""
+    """The recorded model's settings. No index and the example repo as context: the prompts hold the framework, the
+    example's discovered stack and its files found by keyword, so they are the same on every machine (not the
+    checkout's own tree)."""
     values: dict[str, object] = {
         "repo": EXAMPLE_REPO,
         "llm": "auto",

@@ -8,16 +8,21 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import PROJECT
+from tests.conftest import EXAMPLE_REPO, PROJECT
 
 BIN = Path(sys.executable).parent / "assistant"
 
 
-def run(args: list[str], index_dir: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], index_dir: Path, stdin: bytes | None = None, repo: Path | None = None, cwd: Path = PROJECT
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir), "ASSISTANT_LLM": "off"}
     env.pop("OPENAI_API_KEY", None)
     env.pop("OPENAI_BASE_URL", None)
-    proc = subprocess.run([str(BIN), *args], input=stdin, capture_output=True, env=env, cwd=PROJECT, timeout=300)
+    env.pop("ASSISTANT_REPO", None)
+    if repo is not None:
+        env["ASSISTANT_REPO"] = str(repo)
+    proc = subprocess.run([str(BIN), *args], input=stdin, capture_output=True, env=env, cwd=cwd, timeout=300)
     return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())
 
 
@@ -66,22 +71,50 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     assert empty.returncode == 2 and "empty" in empty.stderr and "Traceback" not in empty.stderr
     missing = run(["review", "--proposal", str(tmp_path / "nope.md")], tmp_path / "idx")
     assert missing.returncode == 2 and "not found" in missing.stderr
-    no_index = run(["search", "garage"], tmp_path / "idx")
+    no_index = run(["search", "garage"], tmp_path / "idx", cwd=tmp_path)  # no index, and no repo to search
     assert no_index.returncode == 2 and "assistant index" in no_index.stderr and "Traceback" not in no_index.stderr
     bad_repo = run(["index", "--repo", str(tmp_path / "nowhere")], tmp_path / "idx")
     assert bad_repo.returncode == 2 and "not found" in bad_repo.stderr
 
 
 def test_a_review_without_an_index_says_what_it_is_grounded_in(tmp_path: Path, example_index: tuple) -> None:
+    """No index yet: the repo is searched by keyword, so the first review already cites the repo's own files, says
+    its sources are preliminary (in the JSON too), and creates nothing. No repo at all: framework and stack only."""
     proposal = b"Add Redis as a cache for Authentik, one replica, on a PVC."
-    res = run(["review", "--proposal", "-", "--format", "json"], tmp_path / "idx", proposal)
+    res = run(["review", "--proposal", "-", "--format", "json"], tmp_path / "idx", proposal, repo=EXAMPLE_REPO)
     assert res.returncode == 0, res.stderr
-    assert "note: no index at" in res.stderr and "assistant index" in res.stderr
-    cited = {c["id"].split(":")[0].split("#")[0] for c in json.loads(res.stdout)["citations"]}
-    assert cited <= {"framework", "stack"}  # the verdict still comes, from what is built in
+    assert "note: no index at" in res.stderr and "searched by keyword only" in res.stderr
+    data = json.loads(res.stdout)
+    assert data["engine"]["retrieval"] == "keyword" and not (tmp_path / "idx").exists()
+    assert any(c["id"].startswith("repo:") for c in data["citations"])
+    bare = run(["review", "--proposal", "-", "--format", "json"], tmp_path / "idx", proposal, cwd=tmp_path)
+    cited = {c["id"].split(":")[0].split("#")[0] for c in json.loads(bare.stdout)["citations"]}
+    assert cited <= {"framework", "stack"} and json.loads(bare.stdout)["engine"]["retrieval"] == "none"
     indexed = run(["review", "--proposal", "-", "--format", "json"], example_index[0].index_dir, proposal)
-    assert "note:" not in indexed.stderr
+    assert "note:" not in indexed.stderr and json.loads(indexed.stdout)["engine"]["retrieval"] == "hybrid"
     assert any(c["id"].startswith("repo:") for c in json.loads(indexed.stdout)["citations"])
+
+
+def test_ask_on_a_never_indexed_repo_answers_from_its_docs(tmp_path: Path) -> None:
+    """A how-to on a repo with no index opens with the repo's runbook, found by keyword, and says it is preliminary;
+    once indexed, the same question gets the same first source from the full search."""
+    repo = tmp_path / "repo"
+    (repo / "docs" / "runbooks").mkdir(parents=True)
+    (repo / "docs" / "runbooks" / "restore-postgres.md").write_text(
+        "# Restore the Postgres cluster\n\n## Steps\n\n1. Scale the app to zero.\n"
+        "2. Create a Cluster with `bootstrap.recovery` from the Barman object store.\n3. Scale the app back up.\n"
+    )
+    (repo / "README.md").write_text("# My homelab\n\nFlux, Cilium and a few apps.\n")
+    question = "How do I restore the Postgres cluster from its backup?"
+    res = run(["ask", question, "--format", "json"], tmp_path / "idx", repo=repo)
+    assert res.returncode == 0, res.stderr
+    answer = json.loads(res.stdout)
+    assert answer["retrieval"] == "keyword" and answer["citations"][0]["path"] == "docs/runbooks/restore-postgres.md"
+    assert any("searched by keyword only" in n for n in answer["notes"]) and not (tmp_path / "idx").exists()
+    assert run(["index", "--repo", str(repo)], tmp_path / "idx").returncode == 0
+    indexed = json.loads(run(["ask", question, "--format", "json"], tmp_path / "idx", repo=repo).stdout)
+    assert indexed["retrieval"] == "hybrid" and not indexed["notes"]
+    assert indexed["citations"][0]["path"] == answer["citations"][0]["path"]
 
 
 def test_search_and_ask_cite_sources(example_index: tuple) -> None:

@@ -121,5 +121,9 @@ def test_a_questions_need_words_name_the_repos_tool_for_the_search(tmp_path: Pat
     # one word names a role too loosely; a question that already names the tool is left alone
     assert knowledge.expand("Where are the passwords?") == "Where are the passwords?"
     assert knowledge.expand("Does the Vaultwarden password vault have backups?").count("Vaultwarden") == 1
-    # with no index, the question is searched as written (nothing to be confident about, nothing found)
-    assert knowledge.search_question(question) == []
+    # with no index the repo is searched by keyword: the incumbent's name the need adds finds its compose file,
+    # which the question's own words do not
+    assert knowledge.retrieval == "keyword"
+    assert knowledge.search(question, sources={"repo"}) == []
+    hits = knowledge.search_question(question, sources={"repo"})
+    assert [h.chunk.path for h in hits] == ["vaultwarden/compose.yaml"]

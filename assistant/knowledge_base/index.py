@@ -39,8 +39,9 @@ from assistant.knowledge_base.chroma_store import (
 )
 from assistant.knowledge_base.chunking import chunk_file
 from assistant.knowledge_base.embeddings import Embedder, MiniLMEmbedder, OpenAIEmbedder
-from assistant.knowledge_base.keyword import KeywordIndex
-from assistant.knowledge_base.records import embedding_text, file_key, from_meta, keyword_text, redacted, to_meta
+from assistant.knowledge_base.keyword import KeywordIndex, chunk_and_file_indexes
+from assistant.knowledge_base.keyword_store import stored_chunks
+from assistant.knowledge_base.records import embedding_text, from_meta, to_meta
 from assistant.models import Chunk
 from assistant.stack.catalog import load_catalog
 from assistant.stack.overrides import with_overrides
@@ -146,10 +147,10 @@ class IndexStore(ChromaStore):
     @staticmethod
     def _repo_unit(f: RepoFile, report: IndexReport) -> Unit:
         def make() -> list[Chunk]:
-            cf = chunk_file(f.text, f.path, "repo")
+            cf = stored_chunks(f)
             if cf.malformed:
                 report.malformed_yaml += 1
-            return [redacted(c) for c in cf.chunks]  # nothing secret is stored, embedded or sent
+            return cf.chunks
 
         return Unit(f"repo:{f.path}", f.digest, make)
 
@@ -423,15 +424,7 @@ class IndexStore(ChromaStore):
         return digest("\n".join(dict.fromkeys(pairs)))
 
     def _rebuild_keyword(self, stamp: str) -> tuple[KeywordIndex, KeywordIndex]:
-        """BM25 over chunks, and over whole files: a file whose sections between them hold the question's
-        words lends that evidence to each of its chunks."""
-        chunks = list(self._chunk_cache.values())
-        texts = [keyword_text(c) for c in chunks]
-        by_chunk = KeywordIndex.build([c.id for c in chunks], texts)
-        file_texts: dict[str, list[str]] = {}
-        for c, text in zip(chunks, texts, strict=True):
-            file_texts.setdefault(file_key(c), []).append(text)
-        by_file = KeywordIndex.build(list(file_texts), ["\n".join(t) for t in file_texts.values()])
+        by_chunk, by_file = chunk_and_file_indexes(list(self._chunk_cache.values()))
         by_chunk.save(self.keyword_dir, stamp)
         by_file.save(self.keyword_dir / "files", stamp)
         self._keywords = (by_chunk, by_file)

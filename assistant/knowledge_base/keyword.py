@@ -12,6 +12,9 @@ import bm25s
 import numpy as np
 import Stemmer
 
+from assistant.knowledge_base.records import file_key, keyword_text
+from assistant.models import Chunk
+
 TOKENIZER = "snowball-english/1"  # an index saved by another tokenizer is rebuilt, not reused
 _STEMMER = Stemmer.Stemmer("english")
 
@@ -145,3 +148,15 @@ class KeywordIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+
+def chunk_and_file_indexes(chunks: list[Chunk]) -> tuple[KeywordIndex, KeywordIndex]:
+    """BM25 over chunks, and over whole files: a file whose sections between them hold the question's words lends
+    that evidence to each of its chunks."""
+    texts = [keyword_text(c) for c in chunks]
+    by_chunk = KeywordIndex.build([c.id for c in chunks], texts)
+    file_texts: dict[str, list[str]] = {}
+    for c, text in zip(chunks, texts, strict=True):
+        file_texts.setdefault(file_key(c), []).append(text)
+    by_file = KeywordIndex.build(list(file_texts), ["\n".join(t) for t in file_texts.values()])
+    return by_chunk, by_file

@@ -1,14 +1,16 @@
 """One handle on what the assistant knows: rubric, role catalog, the repo's inventory, answer topics, and (when
 built) the index.
 
-Without an index the framework and inventory chunks are still known in memory, so a review works before
-`assistant index` has run; repo citations need the index."""
+Without an index the framework and inventory chunks are still known in memory, and the context repo is searched by
+keyword (`keyword_store`), so a review or a question works before `assistant index` has run, grounded in the repo's
+own docs; its sources are marked preliminary."""
 
 from __future__ import annotations
 
 import threading
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from assistant.config import Settings, data_dir
 from assistant.errors import IndexMissingError
@@ -16,6 +18,7 @@ from assistant.knowledge_base.chunking import chunk_file
 from assistant.knowledge_base.embeddings import MiniLMEmbedder
 from assistant.knowledge_base.framework import Rubric, load_rubric
 from assistant.knowledge_base.index import IndexStore
+from assistant.knowledge_base.keyword_store import KeywordStore
 from assistant.knowledge_base.retrieval import PER_FILE, Retriever
 from assistant.models import Chunk, Citation, Hit, Source
 from assistant.stack.catalog import RoleCatalog, load_catalog
@@ -100,23 +103,47 @@ class Knowledge:
     def indexed(self) -> bool:
         return self.index_problem is None
 
-    def require_index(self) -> None:
-        if self.index_problem is not None:
+    def require_search(self) -> None:
+        """Something to search: the index, or the context repo searched by keyword until it is built."""
+        if self.retriever is None and self.index_problem is not None:
             raise self.index_problem
+
+    @cached_property
+    def keyword_store(self) -> KeywordStore | None:
+        """Without a usable index, the context repo in memory, searched by keyword (built on first use)."""
+        repo = self.settings.context_repo
+        if self.indexed or repo is None or not repo.is_dir():
+            return None
+        return KeywordStore.of_repo(repo, list(self.builtin_chunks.values()), self.settings.index_test_fixtures)
+
+    @property
+    def retrieval(self) -> Literal["hybrid", "keyword", "none"]:
+        """How search runs: the index, the repo by keyword until it is built, or not at all (no repo)."""
+        return "hybrid" if self.indexed else ("keyword" if self.keyword_store is not None else "none")
+
+    @property
+    def preliminary(self) -> bool:
+        """Search runs on keywords alone (no index yet): results may change once `assistant index` has run."""
+        return self.keyword_store is not None
 
     def unindexed_note(self) -> str | None:
         """For a review without a usable repo index: what it is grounded in, and how to fix that."""
         problem = self.index_problem
         if problem is None:
             return None
-        return (
-            f"{problem.message}: reviews cite the framework and the discovered stack only"
-            f" (to ground them in your repo: {problem.hint or 'run `assistant index`'})"
-        )
+        fix = problem.hint or "run `assistant index`"
+        if (store := self.keyword_store) is not None:
+            return (
+                f"{problem.message}: the repo's {store.files} files were searched by keyword only, so the sources are"
+                f" preliminary (dense index: not built; to build it: {fix})"
+            )
+        return f"{problem.message}: reviews cite the framework and the discovered stack only (to ground them: {fix})"
 
     @cached_property
     def retriever(self) -> Retriever | None:
-        return Retriever(self.store) if self.indexed else None
+        if self.indexed:
+            return Retriever(self.store)
+        return Retriever(self.keyword_store) if self.keyword_store is not None else None
 
     @cached_property
     def builtin_chunks(self) -> dict[str, Chunk]:
@@ -132,6 +159,8 @@ class Knowledge:
             found = self.store.chunks([cid]).get(cid)
             if found:
                 return found
+        elif self.keyword_store is not None and (found := self.keyword_store.chunks([cid]).get(cid)):
+            return found
         return self.builtin_chunks.get(cid)
 
     def search(

@@ -4,12 +4,13 @@ file, then a light rerank on name matches in the path and heading; one repo file
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
+from typing import Protocol
 
-from assistant.knowledge_base.index import IndexStore
-from assistant.knowledge_base.keyword import tokenize
+from assistant.knowledge_base.keyword import KeywordIndex, tokenize
 from assistant.knowledge_base.records import file_key
-from assistant.models import Hit, Source
+from assistant.models import Chunk, Hit, Source
 
 DENSE_WEIGHT = 0.35  # the fused score: 0.35 × dense (min-max over the pool) + 0.65 × BM25 (over its best); 0.3 before
 # the plain-words embedding text (measured 0.25-0.4: 0.35 best on the tuning set and two blind sets, none lower)
@@ -29,8 +30,20 @@ BOILERPLATE_PENALTY = 0.3  # still found when asked for by name ("which licence?
 PER_FILE = 1
 
 
+class SearchStore(Protocol):
+    """What the retriever reads: the index (IndexStore), or before it exists the repo in memory (KeywordStore)."""
+
+    def dense(self, query: str, k: int) -> list[tuple[str, float]]: ...
+
+    def keyword(self) -> KeywordIndex: ...
+
+    def file_keyword(self) -> KeywordIndex: ...
+
+    def chunks(self, ids: Sequence[str]) -> dict[str, Chunk]: ...
+
+
 class Retriever:
-    def __init__(self, store: IndexStore) -> None:
+    def __init__(self, store: SearchStore) -> None:
         self.store = store
 
     def search(
@@ -49,10 +62,11 @@ class Retriever:
             for cid, score in dense:
                 fused[cid] = DENSE_WEIGHT * (score - lo) / (hi - lo + 1e-9)
         keyword = self.store.keyword().search(query, pool)
+        weight = 1 - DENSE_WEIGHT if dense else 1.0  # keyword-only (no index yet): BM25 carries the whole score
         if keyword:
             top = keyword[0][1]
             for cid, score in keyword:
-                fused[cid] = fused.get(cid, 0.0) + (1 - DENSE_WEIGHT) * score / top
+                fused[cid] = fused.get(cid, 0.0) + weight * score / top
         by_file = self.store.file_keyword().relative_scores(query)
         chunks = self.store.chunks(list(fused))
         words = set(tokenize(query))

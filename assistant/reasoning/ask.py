@@ -233,7 +233,14 @@ def _no_source(question: str, hits: list[Hit], knowledge: Knowledge, notes: list
     if cites:
         lines += ["", "The closest sources (they may not answer it):"]
         lines += [f"- `{c.path}:{c.lines[0]}` — {c.section or c.path} [{n}]" for n, c in enumerate(cites, 1)]
-    return Answer(question=question, answer="\n".join(lines), citations=cites, relevant=False, notes=notes)
+    return Answer(
+        question=question,
+        answer="\n".join(lines),
+        citations=cites,
+        relevant=False,
+        notes=notes,
+        retrieval=knowledge.retrieval,
+    )
 
 
 def answer_offline(question: str, knowledge: Knowledge, k: int = 12) -> Answer:
@@ -250,7 +257,12 @@ def answer_offline(question: str, knowledge: Knowledge, k: int = 12) -> Answer:
         )
     if foreign_language(query):
         notes.append("The question does not read as English and the sources are English: a best-effort match.")
-    knowledge.require_index()
+    knowledge.require_search()
+    if knowledge.preliminary:
+        notes.append(
+            "No index yet: the repo was searched by keyword only, so these sources are preliminary"
+            " (`assistant index` adds the meaning-based search)."
+        )
     # with the best file's other sections, for the lead; the need words name this repo's tools ("the password vault")
     pool = knowledge.search(knowledge.question_query(query), k=POOL, per_file=None)
     hits = pool[:k]
@@ -310,7 +322,9 @@ def answer_offline(question: str, knowledge: Knowledge, k: int = 12) -> Answer:
             related.append(f"- `{h.chunk.path}:{h.chunk.lines[0]}`{label}: {_passage(h, words)} [{n}]")
     if related:
         out += ["", "Related sources:", *related]
-    return Answer(question=question, answer="\n".join(out), citations=cites, notes=notes)
+    return Answer(
+        question=question, answer="\n".join(out), citations=cites, notes=notes, retrieval=knowledge.retrieval
+    )
 
 
 def _passage(hit: Hit, words: set[str], width: int = 240) -> str:
