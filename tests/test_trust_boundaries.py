@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 
 import assistant.github as github_module
@@ -337,6 +338,13 @@ def test_sarif_has_only_located_results_with_encoded_uris(tmp_path: Path) -> Non
     results = json.loads(render_sarif(pr))["runs"][0]["results"]
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
     assert uris == {"apps/%5Bx%5D%20db/secret.yaml"}
+    schema = json.loads((PROJECT / "tests" / "schemas" / "sarif-2.1.0-rtm.5.json").read_text(encoding="utf-8"))
+    for verdict in (proposal, pr):  # both against the SARIF 2.1.0 schema (tests/schemas/README.md)
+        jsonschema.validate(json.loads(render_sarif(verdict)), schema, cls=jsonschema.Draft4Validator)
+    broken = json.loads(render_sarif(pr))
+    broken["runs"][0]["results"][0]["level"] = "fatal"  # control: the schema does catch a bad value
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema, cls=jsonschema.Draft4Validator)
 
 
 def test_a_tui_export_never_writes_through_a_planted_link(tmp_path: Path) -> None:
