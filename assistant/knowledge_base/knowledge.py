@@ -110,9 +110,11 @@ class Knowledge:
 
     @cached_property
     def keyword_store(self) -> KeywordStore | None:
-        """Without a usable index, the context repo in memory, searched by keyword (built on first use)."""
+        """Before any index exists, the context repo in memory, searched by keyword (built on first use). An index
+        that exists but cannot be used (another version, damaged, half-written) is not papered over: search and ask
+        name its problem and fix, and a review says it goes without."""
         repo = self.settings.context_repo
-        if self.indexed or repo is None or not repo.is_dir():
+        if self.indexed or self.store.may_exist() or repo is None or not repo.is_dir():
             return None
         return KeywordStore.of_repo(repo, list(self.builtin_chunks.values()), self.settings.index_test_fixtures)
 
