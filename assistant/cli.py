@@ -107,7 +107,8 @@ def index(
     skipped = ", ".join(f"{n} {why}" for why, n in report.skipped.most_common()) or "none"
     out.print(
         f"[bold]indexed[/] {report.files_indexed} file(s), {report.files_unchanged} unchanged, "
-        f"{report.files_removed} removed · {report.chunks_added} chunk(s) embedded, {report.chunks_total} in the index"
+        f"{report.files_removed} removed · {report.chunks_added} chunk(s) indexed ({report.embedded} embedded,"
+        f" {report.reused} reused from the embedding cache), {report.chunks_total} in the index"
         f" · {report.seconds:.1f}s (embedding {report.embed_seconds:.1f}s)"
     )
     out.print(

@@ -39,7 +39,7 @@ REPO_LOCAL_FILE = "assistant.toml"
 REPO_LOCAL_DENIED = frozenset(
     {
         "openai_api_key", "openai_base_url", "chroma_url", "embeddings", "index_dir", "prompts_dir", "framework_path",
-        "catalog_path", "stack_overrides", "repo",
+        "catalog_path", "stack_overrides", "repo", "embed_cache_dir",
     }
 )  # fmt: skip
 # What the last Settings() ignored in ./assistant.toml, for the CLI to say once
@@ -122,6 +122,8 @@ class Settings(BaseSettings):
     embeddings: Literal["local", "openai"] = "local"
     embedding_model: str = "text-embedding-3-small"
     embed_max_tokens: int = 128
+    embed_cache: bool = True  # reuse vectors by content hash across rebuilds and repos (`embedding_cache`)
+    embed_cache_dir: Path | None = None  # default: the user's cache folder, review-assistant/embeddings
     # test fixtures and eval cases (tests/, tests.yaml suites, *.tftest.hcl, evals/) are kept out of the index
     index_test_fixtures: bool = False
 

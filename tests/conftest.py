@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         fixtures = set(getattr(item, "fixturenames", ()))
         if fixtures & SLOW_FIXTURES or item.path.name in SLOW_FILES or item.get_closest_marker("corpus"):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def embedding_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One embedding cache for the whole run (the example repo is indexed by many tests: its vectors are embedded
+    once), never the user's; the CLI children inherit it. Tests that must see every embedding call turn it off."""
+    folder = tmp_path_factory.mktemp("embedding-cache")
+    before = os.environ.get("ASSISTANT_EMBED_CACHE_DIR")
+    os.environ["ASSISTANT_EMBED_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("ASSISTANT_EMBED_CACHE_DIR", None)
+    else:
+        os.environ["ASSISTANT_EMBED_CACHE_DIR"] = before
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ import pytest
 from assistant.config import Settings
 from tests.conftest import PROJECT
 
-PROSE = {"repo", "framework_path", "catalog_path", "stack_overrides", "prompts_dir"}
+PROSE = {"repo", "framework_path", "catalog_path", "stack_overrides", "prompts_dir", "embed_cache_dir"}
 _ROW = re.compile(r"^\| (`[A-Z_]+`(?:(?:, | / )`[A-Z_]+`)*) \| ([^|]+) \|", re.M)
 
 

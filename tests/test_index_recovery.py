@@ -206,7 +206,7 @@ def test_two_first_builds_at_once_take_turns_and_a_third_is_told_who_holds_the_l
                 b.kill()
     for b, (_, stderr) in zip(builds, results, strict=True):
         assert b.returncode == 0 and "Traceback" not in stderr and "unexpected" not in stderr, stderr
-    embedded = sorted(int(re.findall(r"(\d+) chunk\(s\) embedded", _flat(out))[0]) for out, _ in results)
+    embedded = sorted(int(re.findall(r"(\d+) chunk\(s\) indexed", _flat(out))[0]) for out, _ in results)
     assert embedded[0] == 0 and embedded[1] > 100  # the second waited, then found the first one's index complete
     res = _cli(["search", "garage bucket", "--format", "json"], index_dir)
     assert res.returncode == 0 and json.loads(res.stdout), res.stderr

@@ -293,6 +293,7 @@ def test_embedding_requests_carry_no_secret_even_with_the_llm_off(tmp_path: Path
     try:
         repo = write_tree(tmp_path / "repo", PLANTED_FILES)
         openai = {"embeddings": "openai", "openai_base_url": f"{api.url}/v1", "openai_api_key": "sk-test"}
+        openai["embed_cache"] = False  # every text must reach the recorder, none come from the run's cache
         settings = settings_for(tmp_path / "index", repo=repo, **openai)
         IndexStore(settings).build(repo)
         Knowledge(settings).search("my password is Tr0ub4dor&3-Zq9 please check", k=3)  # a pasted proposal's words

@@ -38,6 +38,7 @@ from assistant.knowledge_base.chroma_store import (
     short_error,
 )
 from assistant.knowledge_base.chunking import chunk_file
+from assistant.knowledge_base.embedding_cache import EmbeddingCache, default_cache_dir, embed_reusing
 from assistant.knowledge_base.embeddings import Embedder, MiniLMEmbedder, OpenAIEmbedder
 from assistant.knowledge_base.keyword import KeywordIndex, chunk_and_file_indexes
 from assistant.knowledge_base.keyword_store import stored_chunks
@@ -93,6 +94,8 @@ class IndexReport:
     skipped: Counter[str] = field(default_factory=Counter)
     embed_seconds: float = 0.0
     embed_tokens: int = 0
+    embedded: int = 0  # chunks embedded by this run
+    reused: int = 0  # chunks whose vector came from the embedding cache (same text, embedded before)
     damage: str | None = None  # why --rebuild set the old store aside (the health check that failed)
     seconds: float = 0.0
     rebuilt: bool = False
@@ -277,10 +280,12 @@ class IndexStore(ChromaStore):
         todo = [c for u in changed for c in u.chunks]
         texts = [embedding_text(c) for c in todo]
         t0 = time.perf_counter()
-        vectors = self._embed(texts, progress)
+        vectors, embedded = self._embed(texts, progress)
         report.embed_seconds = time.perf_counter() - t0
-        if isinstance(self.embedder, MiniLMEmbedder) and texts:
-            report.embed_tokens = sum(self.embedder.count_tokens(texts))
+        report.embedded = len(embedded)
+        report.reused = len(texts) - len(embedded)
+        if isinstance(self.embedder, MiniLMEmbedder) and embedded:
+            report.embed_tokens = sum(self.embedder.count_tokens(embedded))
 
         if target is live and (changed or removed):
             self._record(build_id, "writing")  # from here until `complete` the live index is half-written
@@ -387,16 +392,13 @@ class IndexStore(ChromaStore):
         folder.rename(aside)
         return str(aside)
 
-    def _embed(self, texts: list[str], progress: Progress | None) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
-        parts = []
-        step = 128
-        for start in range(0, len(texts), step):
-            parts.append(self.embedder.embed(texts[start : start + step]))
-            if progress:
-                progress("embedding", min(start + step, len(texts)), len(texts))
-        return np.concatenate(parts)
+    def _cache(self) -> EmbeddingCache | None:
+        if not self.settings.embed_cache:
+            return None
+        return EmbeddingCache(self.settings.embed_cache_dir or default_cache_dir(), self.embedder.model_id)
+
+    def _embed(self, texts: list[str], progress: Progress | None) -> tuple[np.ndarray, list[str]]:
+        return embed_reusing(texts, self.embedder, self._cache(), progress)
 
     # -- reading ------------------------------------------------------------------------------------
     @contextmanager
