@@ -182,7 +182,8 @@ def test_two_first_builds_at_once_take_turns_and_a_third_is_told_who_holds_the_l
 ) -> None:
     index_dir = tmp_path / "idx"
     cmd = [str(BIN), "index", "--repo", str(small_repo)]
-    env = _env(index_dir, ASSISTANT_INDEX_LOCK_TIMEOUT="300")
+    # no embedding cache: an earlier test's vectors would make each build too quick to be seen holding the lock
+    env = _env(index_dir, ASSISTANT_INDEX_LOCK_TIMEOUT="300", ASSISTANT_EMBED_CACHE="0")
     builds = [
         subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=PROJECT)
         for _ in range(2)
@@ -193,7 +194,7 @@ def test_two_first_builds_at_once_take_turns_and_a_third_is_told_who_holds_the_l
             assert time.monotonic() < deadline, "neither build took the lock"
             time.sleep(0.05)
         assert holder.pid in {b.pid for b in builds} and "assistant index --repo" in holder.command
-        third = _index(small_repo, index_dir, ASSISTANT_INDEX_LOCK_TIMEOUT="1")
+        third = _index(small_repo, index_dir, ASSISTANT_INDEX_LOCK_TIMEOUT="1", ASSISTANT_EMBED_CACHE="0")
         _clean(third)
         assert third.returncode == 2, third.stderr
         message = _flat(third.stderr)
