@@ -45,13 +45,16 @@ def embedding_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pa
     """One embedding cache for the whole run (the example repo is indexed by many tests: its vectors are embedded
     once), never the user's; the CLI children inherit it. Tests that must see every embedding call turn it off."""
     folder = tmp_path_factory.mktemp("embedding-cache")
-    before = os.environ.get("ASSISTANT_EMBED_CACHE_DIR")
-    os.environ["ASSISTANT_EMBED_CACHE_DIR"] = str(folder)
+    # XDG_CACHE_HOME too: a child whose environment drops ASSISTANT_* still keeps off the user's cache
+    wanted = {"ASSISTANT_EMBED_CACHE_DIR": str(folder), "XDG_CACHE_HOME": str(folder.parent / "xdg-cache")}
+    before = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
     yield folder
-    if before is None:
-        os.environ.pop("ASSISTANT_EMBED_CACHE_DIR", None)
-    else:
-        os.environ["ASSISTANT_EMBED_CACHE_DIR"] = before
+    for key, value in before.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 @pytest.fixture(autouse=True)
