@@ -24,7 +24,7 @@ from assistant.models import (
 )
 from assistant.reasoning.draft import Draft, ReviewInput
 from assistant.reasoning.offline import challenges, rate_criteria, topics_for
-from assistant.reasoning.redaction import redact
+from assistant.redaction import redact
 
 Reasoner = Callable[[ReviewInput, Knowledge], tuple[Draft, EngineInfo]]
 

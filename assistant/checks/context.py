@@ -15,7 +15,7 @@ from assistant.inputs.manifests import Document, LDict, parse_documents
 from assistant.inputs.repo_files import walk_repo
 from assistant.inputs.safe_yaml import Budget, YAMLLimitError
 from assistant.models import Finding, Location, Severity
-from assistant.reasoning.redaction import redact
+from assistant.redaction import redact
 
 YAML = re.compile(r"\.ya?ml$")
 TEMPLATED = re.compile(r"\$\{[^}]+\}|\{\{.*\}\}")

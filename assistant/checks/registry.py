@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from assistant.checks.predicates import PREDICATES, Mention, ProposalText
 from assistant.inputs.safe_yaml import load_document
 from assistant.models import Category, Finding, Severity
-from assistant.reasoning.redaction import redact
+from assistant.redaction import redact
 from assistant.stack.view import RolePhrases, Stack
 
 DEFINITIONS = Path(__file__).resolve().parent / "definitions"

@@ -15,7 +15,9 @@ from markdown_it.token import Token
 from pydantic import BaseModel
 
 from assistant.errors import InputError
+from assistant.knowledge_base.chunking import chunk_file
 from assistant.knowledge_base.markdown import parse_tokens, slugify
+from assistant.models import Chunk
 
 FRAMEWORK_PREFIX = "framework"
 
@@ -208,3 +210,12 @@ def load_rubric(path: Path) -> Rubric:
         return _load(str(path), path.stat().st_mtime)
     except FileNotFoundError:
         raise InputError(f"framework file not found: {path}") from None
+
+
+# How the framework is cited, wherever the operator keeps the file (ASSISTANT_FRAMEWORK_PATH)
+FRAMEWORK_CITATION_PATH = "knowledge/framework.md"
+
+
+def framework_chunks(text: str) -> list[Chunk]:
+    """The framework's text as citable chunks (the index stores them; without an index they are kept in memory)."""
+    return chunk_file(text, FRAMEWORK_CITATION_PATH, "framework").chunks

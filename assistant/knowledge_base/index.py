@@ -37,9 +37,9 @@ from assistant.knowledge_base.chroma_store import (
     make_private,
     short_error,
 )
-from assistant.knowledge_base.chunking import chunk_file
 from assistant.knowledge_base.embedding_cache import EmbeddingCache, default_cache_dir, embed_reusing
 from assistant.knowledge_base.embeddings import Embedder, MiniLMEmbedder, OpenAIEmbedder
+from assistant.knowledge_base.framework import framework_chunks
 from assistant.knowledge_base.keyword import KeywordIndex, chunk_and_file_indexes
 from assistant.knowledge_base.keyword_store import stored_chunks
 from assistant.knowledge_base.records import embedding_text, from_meta, to_meta
@@ -117,11 +117,7 @@ class IndexStore(ChromaStore):
         s = self.settings
         units: list[Unit] = []
         fw_text = s.framework_path.read_text(encoding="utf-8")
-        units.append(
-            Unit(
-                "framework", digest(fw_text), lambda: chunk_file(fw_text, "knowledge/framework.md", "framework").chunks
-            )
-        )
+        units.append(Unit("framework", digest(fw_text), lambda: framework_chunks(fw_text)))
         if repo is not None:
             walk = walk_repo(repo)
             report.skipped.update(walk.skipped)

@@ -14,9 +14,8 @@ from typing import Literal
 
 from assistant.config import Settings, data_dir
 from assistant.errors import IndexMissingError
-from assistant.knowledge_base.chunking import chunk_file
 from assistant.knowledge_base.embeddings import MiniLMEmbedder
-from assistant.knowledge_base.framework import Rubric, load_rubric
+from assistant.knowledge_base.framework import Rubric, framework_chunks, load_rubric
 from assistant.knowledge_base.index import IndexStore
 from assistant.knowledge_base.keyword_store import KeywordStore
 from assistant.knowledge_base.retrieval import PER_FILE, Retriever
@@ -149,9 +148,7 @@ class Knowledge:
 
     @cached_property
     def builtin_chunks(self) -> dict[str, Chunk]:
-        fw = chunk_file(
-            self.settings.framework_path.read_text(encoding="utf-8"), "knowledge/framework.md", "framework"
-        ).chunks
+        fw = framework_chunks(self.settings.framework_path.read_text(encoding="utf-8"))
         return {c.id: c for c in [*fw, *self.stack.chunks()]}
 
     def chunk(self, cid: str) -> Chunk | None:

@@ -12,7 +12,7 @@ from assistant.reasoning.chain import SOURCE_CHARS, capped, chat_model
 
 
 def answer_with_llm(question: str, offline: Answer, knowledge: Knowledge, settings: Settings) -> Answer:
-    from assistant.reasoning.redaction import redact
+    from assistant.redaction import redact
 
     sources = []
     for c in offline.citations:

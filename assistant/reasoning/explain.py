@@ -11,7 +11,7 @@ from assistant.config import Settings
 from assistant.errors import LLMUnavailableError
 from assistant.models import Verdict
 from assistant.reasoning import prompts
-from assistant.reasoning.redaction import redact
+from assistant.redaction import redact
 
 PROMPT = "explain.md"
 QUESTIONS = 3
