@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from assistant.render.markdown import COMMENT_MARKER
+from assistant.inputs.github import COMMENT_MARKER
 from tests.conftest import EXAMPLE_REPO, PROJECT
 
 BIN = PROJECT / ".venv" / "bin"

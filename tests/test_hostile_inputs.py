@@ -21,8 +21,7 @@ import httpx
 import pytest
 
 from assistant.errors import AssistantError
-from assistant.github import GitHub
-from assistant.render.markdown import COMMENT_MARKER
+from assistant.inputs.github import COMMENT_MARKER, GitHub
 from tests.conftest import PROJECT
 
 BIN = Path(sys.executable).parent / "assistant"
@@ -567,7 +566,7 @@ def test_github_rate_limit_gives_the_reset_time(monkeypatch: pytest.MonkeyPatch)
     assert "GITHUB_TOKEN" not in str(caught.value)  # a token is set: do not tell the user to set one
 
     monkeypatch.delenv("GITHUB_TOKEN")
-    monkeypatch.setattr("assistant.github.token", lambda: None)
+    monkeypatch.setattr("assistant.inputs.github.token", lambda: None)
     with pytest.raises(AssistantError) as caught:
         mock_github(lambda r: httpx.Response(429, text="slow down", headers={"Retry-After": "30"})).pull_request(
             1, None
@@ -597,8 +596,8 @@ def github_listener(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[int,
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    monkeypatch.setattr("assistant.github.API", f"http://127.0.0.1:{server.server_address[1]}")
-    monkeypatch.setattr("assistant.github.token", lambda: "ghp_set_for_the_test")
+    monkeypatch.setattr("assistant.inputs.github.API", f"http://127.0.0.1:{server.server_address[1]}")
+    monkeypatch.setattr("assistant.inputs.github.token", lambda: "ghp_set_for_the_test")
     yield answers
     server.shutdown()
 

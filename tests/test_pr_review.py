@@ -13,12 +13,12 @@ import pytest
 from assistant.config import Settings
 from assistant.errors import AssistantError, InputError
 from assistant.evaluation.pr_eval import PRScore
-from assistant.github import GitHub, parse_pr_ref
 from assistant.inputs.diff import parse_diff, read_git_range
+from assistant.inputs.github import COMMENT_MARKER, GitHub, parse_pr_ref
 from assistant.knowledge_base.knowledge import Knowledge
 from assistant.models import Verdict
 from assistant.pr_review import review_pr
-from assistant.render.markdown import COMMENT_MARKER, render_markdown
+from assistant.render.markdown import render_markdown
 from assistant.render.sarif import render_sarif
 from tests.conftest import CORPUS, EXAMPLE_REPO, PROJECT, deleted_file_diff, new_file_diff
 from tests.test_conventions import RELEASE
@@ -274,7 +274,8 @@ def test_flawed_example_pr_and_its_outputs(example_index: tuple) -> None:
     cats = {f.category for f in v.findings}
     assert {"secret-in-git", "ephemeral-storage", "network-exposure", "no-observability", "unpinned-version"} <= cats
     md = render_markdown(v)
-    assert md.startswith(COMMENT_MARKER) and "Pattern checklist" in md and "coverage:" in md
+    assert md.startswith("## ") and "Pattern checklist" in md and "coverage:" in md
+    assert COMMENT_MARKER not in md  # the GitHub client adds its marker to the comment it posts
     sarif = json.loads(render_sarif(v))
     assert sarif["version"] == "2.1.0"
     results = sarif["runs"][0]["results"]
@@ -357,6 +358,8 @@ def test_pr_references_and_github_errors() -> None:
         parse_pr_ref("main")
 
     # a fake transport (unit test): GitHub answering 404, then the comment upsert finding its marker
+    sent: list[str] = []
+
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/pulls/9"):
             return httpx.Response(404, json={"message": "Not Found"})
@@ -365,13 +368,15 @@ def test_pr_references_and_github_errors() -> None:
         if request.method == "GET":
             comments = [{"id": 5, "body": f"{COMMENT_MARKER}\nold", "user": {"login": "me"}}, {"id": 6, "body": "hi"}]
             return httpx.Response(200, json=comments)
+        sent.append(json.loads(request.content)["body"])
         return httpx.Response(200, json={"html_url": f"https://github.com/o/r/{request.method}/{request.url.path}"})
 
     gh = GitHub("o/r", client=httpx.Client(base_url="https://api.github.test", transport=httpx.MockTransport(handler)))
     with pytest.raises(AssistantError, match="GitHub 404"):
         gh.pull_request(9, None)
-    url = gh.upsert_comment(3, f"{COMMENT_MARKER}\nnew")
+    url = gh.upsert_comment(3, "new")
     assert "PATCH" in url and url.endswith("/issues/comments/5")
+    assert sent == [f"{COMMENT_MARKER}\nnew"]  # the client puts its marker on what it posts, once
 
 
 VALUES_PATCH = """\

@@ -18,10 +18,10 @@ import httpx
 import jsonschema
 import pytest
 
-import assistant.github as github_module
+import assistant.inputs.github as github_module
 from assistant.config import IGNORED_REPO_KEYS, Settings, trust, user_config_dir
 from assistant.errors import AssistantError
-from assistant.github import GitHub
+from assistant.inputs.github import GitHub
 from assistant.render.safe import terminal_safe
 from tests.conftest import PROJECT, new_file_diff
 from tests.secret_samples import AWS_KEY, AWS_SECRET, GITHUB

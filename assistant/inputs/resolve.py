@@ -12,7 +12,7 @@ from assistant.errors import AssistantError, InputError
 from assistant.inputs.diff import PullRequest
 
 if TYPE_CHECKING:
-    from assistant.github import GitHub
+    from assistant.inputs.github import GitHub
 
 MAX_PATCH_BYTES = 20_000_000
 
@@ -77,7 +77,7 @@ def pull_request_or_patch(ref: str, repo: Path | None) -> Change:
 
 
 def pull_request(ref: str, repo: Path | None, github: str | None) -> Change:
-    from assistant.github import GitHub, parse_pr_ref, repo_from_git
+    from assistant.inputs.github import GitHub, parse_pr_ref, repo_from_git
 
     owner_name, number = parse_pr_ref(ref)
     gh = GitHub(github or owner_name or repo_from_git(repo or Path.cwd()))  # the checkout named by --repo first

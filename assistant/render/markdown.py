@@ -7,7 +7,6 @@ from assistant.redaction import redact_model
 from assistant.render.safe import terminal_safe
 
 ICON = {"approve": "✅", "revise": "🟡", "reject": "⛔"}
-COMMENT_MARKER = "<!-- review-assistant -->"
 RATING = {"strong": "Strong", "neutral": "Neutral", "weak": "Weak", "unknown": "Unknown"}
 
 
@@ -30,7 +29,6 @@ def render_markdown(v: Verdict) -> str:
     ]
     if v.pull_request:
         pr = v.pull_request
-        out = [COMMENT_MARKER, *out]
         out += [
             f"**What it does:** {pr.what} · **apps:** {', '.join(pr.apps) or '—'} · "
             f"**components:** {', '.join(pr.components) or '—'} · **risk:** {pr.risk} · "

@@ -15,7 +15,9 @@ import httpx
 
 from assistant.errors import AssistantError, InputError
 from assistant.inputs.diff import PullRequest, parse_diff
-from assistant.render.markdown import COMMENT_MARKER
+
+# The hidden line that finds this tool's own comment on a PR again (one comment per PR, updated on each push)
+COMMENT_MARKER = "<!-- review-assistant -->"
 
 API = os.environ.get("GITHUB_API_URL", "https://api.github.com")
 
@@ -221,6 +223,7 @@ class GitHub:
     def upsert_comment(self, number: int, body: str) -> str:
         """Create the review comment, or update the one carrying the marker that this same user wrote: one
         comment per PR, not per push, and never someone else's comment."""
+        body = body if body.startswith(COMMENT_MARKER) else f"{COMMENT_MARKER}\n{body}"
         comments = self._get_all(f"/repos/{self.repo}/issues/{number}/comments?per_page=100")
         me = self.login()
         mine = next(
