@@ -170,3 +170,14 @@ def test_paper_cuts_proposal_text_formats_bare_repos_and_read_only_commands(tmp_
     (tmp_path / "docs" / "README.md").write_text("# notes\n")
     nothing = run(["stack", "--repo", str(tmp_path / "docs")], index_dir)
     assert nothing.returncode == 0 and "nothing deployable found" in nothing.stderr
+
+
+def test_a_format_a_command_cannot_write_is_refused_not_printed_as_text(tmp_path: Path) -> None:
+    """#23: `ask` and `search --format sarif` used to print text and exit 0; each command takes only its formats."""
+    for args in (["search", "garage"], ["ask", "What is Garage?"], ["stack"], ["conventions"]):
+        res = run([*args, "--format", "sarif"], tmp_path / "idx", cwd=tmp_path)
+        assert res.returncode == 2 and res.stdout == "", (args, res.stdout)
+        assert "Invalid value for '--format'" in res.stderr and "Traceback" not in res.stderr
+    plan = "Add Loki for logs with 30 days of retention on the NAS."
+    review = run(["review", "--proposal", plan, "--format", "sarif"], tmp_path / "idx", cwd=tmp_path)
+    assert review.returncode == 0 and json.loads(review.stdout)["version"] == "2.1.0"  # control: review writes SARIF
