@@ -1,7 +1,7 @@
 """Search before the index exists: the repo's files walked, chunked and redacted as `assistant index` would store
-them, plus the framework and the stack, held in memory and searched by BM25 alone. Built in a few seconds (xunholy's
-1,038 files: about 2 s), so a first review or question on a never-indexed repo is grounded in the repo's own docs at
-once; its results are preliminary until the dense index is built."""
+them, plus the framework and the stack, held in memory and searched by BM25 alone. Built in seconds (xunholy's 1,038
+files: 3.5 s, chunking and BM25 included), so a first review or question on a never-indexed repo is grounded in the
+repo's own docs at once; its results are preliminary until the dense index is built."""
 
 from __future__ import annotations
 
