@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from assistant.inputs.repo_files import RepoFile
 from assistant.stack.conventions import MEASURES, Convention, ConventionReport, holds
-from assistant.stack.unit_traits import backup_registrations, routes
+from assistant.stack.unit_traits import backup_registrations, has_backup, routes
 from assistant.stack.units import Unit, units_and_files, workload_names
 
 
-def breaks(report: ConventionReport, new_files: list[RepoFile]) -> list[tuple[Unit, Convention]]:
-    """The units that `new_files` add (workloads the repo did not have) and each strongly held convention they lack.
-    Backup lists may be edited by the same change, so the central lists are the repo's and the change's."""
+def breaks(report: ConventionReport, new_files: list[RepoFile]) -> list[tuple[Unit, Convention, bool]]:
+    """The units that `new_files` add (workloads the repo did not have), each strongly held convention they lack, and
+    whether the unit is backed up (in itself or on a central list). Backup lists may be edited by the same change, so
+    the central lists are the repo's and the change's."""
     units, parsed = units_and_files(new_files)
     registered = report.backup_names | backup_registrations(parsed, units)
     measures = {m.id: m for m in MEASURES}
-    out: list[tuple[Unit, Convention]] = []
+    out: list[tuple[Unit, Convention, bool]] = []
     for unit in units:
         if report.had(unit):
             continue
@@ -23,10 +24,11 @@ def breaks(report: ConventionReport, new_files: list[RepoFile]) -> list[tuple[Un
             m = measures.get(c.id)
             if c.id == "gateway-route":
                 gateways = routes(unit)
-                if gateways and c.house not in gateways:
-                    out.append((unit, c))
-            elif m is not None and m.applies(unit) and not holds(m, unit, registered, report.policed):
-                out.append((unit, c))
+                broken = bool(gateways) and c.house not in gateways
+            else:
+                broken = m is not None and m.applies(unit) and not holds(m, unit, registered, report.policed)
+            if broken:
+                out.append((unit, c, has_backup(unit, registered)))
     return out
 
 

@@ -12,8 +12,6 @@ from assistant.inputs.repo_files import RepoFile
 from assistant.models import Finding, Location
 from assistant.stack.convention_changes import breaks, lost
 from assistant.stack.conventions import ConventionReport, mine
-from assistant.stack.unit_traits import backup_registrations, has_backup
-from assistant.stack.units import units_and_files
 from assistant.stack.view import Stack
 
 CLAIM = "claim-outside-chart"
@@ -139,9 +137,7 @@ def _new_units(ctx: Context, stack: Stack, report: ConventionReport, added: list
     changed = [f for f in ctx.pr.files if f.status != "added"]
     out: list[Finding] = []
     unbacked = {f.location.path for f in volumes_outside_backups(ctx, stack) if f.location}
-    new_units, parsed = units_and_files(new_files)
-    registered = report.backup_names | backup_registrations(parsed, new_units)
-    for unit, convention in breaks(report, new_files):
+    for unit, convention, backed_up in breaks(report, new_files):
         inside = unit.path + "/"
         folder_had_no_unit = unit.path not in report.workloads and any(
             d == unit.path or d.startswith(inside) for d in existing
@@ -161,7 +157,7 @@ def _new_units(ctx: Context, stack: Stack, report: ConventionReport, added: list
         )
         # the house's backup makes (restores) the claims it backs up: a chart that makes the same claim is a
         # second owner, and a rebuilt cluster gets an empty volume instead of the restored one
-        two_owners = convention.id == CLAIM and has_backup(unit, registered)
+        two_owners = convention.id == CLAIM and backed_up
         if two_owners:
             message += (
                 " The unit is also registered for backup, so the claim has two owners: the install fails on the"
