@@ -233,9 +233,9 @@ def ask(
     settings = _settings()
     knowledge = Knowledge(settings)
     knowledge.warm_up()
-    doing = "reviewing" if route(question).route == "review" else "answering"  # the progress line's word only
-    with llm_progress(settings, err, doing):
-        response = respond(question, settings, knowledge, ref="ask")
+    where = route(question).route
+    with llm_progress(settings, err, "reviewing" if where == "review" else "answering"):
+        response = respond(question, settings, knowledge, ref="ask", where=where)
     if response.answer is None:
         assert response.verdict is not None
         _emit_verdict(response.verdict, Format(format.value))

@@ -24,13 +24,20 @@ class Response:
 
 
 def respond(
-    text: str, settings: Settings, knowledge: Knowledge, *, ref: str = "-", review_plans: bool = False
+    text: str,
+    settings: Settings,
+    knowledge: Knowledge,
+    *,
+    ref: str = "-",
+    review_plans: bool = False,
+    where: Route | None = None,
 ) -> Response:
-    """Route `text` and answer or review it; `review_plans` also reviews a question that reads like a plan."""
+    """Route `text` (unless the caller already did: `where`) and answer or review it; `review_plans` also reviews a
+    question that reads like a plan."""
     from assistant.pipeline import review_text
     from assistant.reasoning.ask import answer_question
 
-    where = route(text).route
+    where = where or route(text).route
     if where == "review":
         return Response(where, verdict=review_text(text, settings, ref=ref, knowledge=knowledge))
     answer = answer_question(text, knowledge, settings)
