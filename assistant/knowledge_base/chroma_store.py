@@ -106,8 +106,7 @@ class ChromaStore:
 
         copy = Path(tempfile.mkdtemp(prefix="assistant-readonly-index-")) / "chroma"
         shutil.copytree(store, copy)
-        for path in [copy, *copy.rglob("*")]:
-            path.chmod(0o700 if path.is_dir() else 0o600)
+        make_private(copy)
         atexit.register(shutil.rmtree, copy.parent, True)
         return str(copy)
 
