@@ -83,7 +83,7 @@ class ReviewService:
         from assistant.render.conventions import conventions_markdown
         from assistant.stack.conventions import mine
 
-        repo = self.settings.repo
+        repo = self.settings.context_repo  # the repo the stack page and the reviews read, a git checkout included
         if repo is None or not repo.is_dir():
             raise InputError("no repo to learn conventions from", "set ASSISTANT_REPO or pass --repo")
         return conventions_markdown(mine(repo))
