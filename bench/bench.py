@@ -416,7 +416,7 @@ def bench_first_answer(work: Path, repos: dict[str, Path]) -> dict[str, dict[str
                 done = subprocess.run([cli, *argv, "-f", "json"], env=env, capture_output=True, text=True)
                 times.append(time.perf_counter() - t0)
                 got = json.loads(done.stdout)
-                cited = [c["path"] for c in got.get("citations", []) if not c["path"].startswith(("knowledge/", "inv"))]
+                cited = [c["path"] for c in got.get("citations", []) if c["source"] == "repo"]
                 figures[f"{what}_retrieval"] = (got.get("engine") or got)["retrieval"]
             figures[f"{what}_wall_s"] = round(statistics.median(times), 2)
             figures[f"{what}_repo_sources"] = len(cited)
